@@ -1,0 +1,58 @@
+//! # officernd-auth
+//!
+//! The OfficeRnD OAuth 2.0 client-credentials token client. OfficeRnD's token endpoint allows
+//! **5 requests per minute, failed or successful**, so this crate is built around not asking:
+//! tokens are cached and served lock-free while fresh, refreshed ahead of expiry by exactly one
+//! caller, shared by every client with the same settings in the process, and every request is
+//! drawn from a budget that never exceeds the server's limit.
+//!
+//! ```no_run
+//! use officernd_auth::TokenClient;
+//! let client = TokenClient::builder()
+//!     .client_id("my-client-id")
+//!     .client_secret("my-client-secret")
+//!     .scopes(["officernd.api.read"])
+//!     .build()?;
+//! let header = client.authorization_header()?; // "Bearer …"
+//! # Ok::<(), officernd_auth::Error>(())
+//! ```
+//!
+//! Where each rule lives: settings and validation in [`config`], the HTTP exchange in
+//! `exchange`, answer parsing in `response`, fresh/stale/expired in `cache`, the 5-per-minute
+//! budget in `governor`, retries in `retry`, stores in [`store`], errors in [`error`].
+
+#![warn(missing_docs)]
+
+mod cache;
+mod client;
+mod clock;
+pub mod config;
+pub mod error;
+mod exchange;
+mod fork;
+mod governor;
+mod registry;
+mod response;
+mod retry;
+mod scopes;
+mod secret;
+mod stats;
+pub mod store;
+mod token;
+
+pub use client::TokenClient;
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use config::{Config, DEFAULT_TOKEN_URL, TokenClientBuilder};
+pub use error::{Error, OAuthErrorBody, Result};
+pub use scopes::Scopes;
+pub use secret::ClientSecret;
+pub use stats::Stats;
+pub use store::{MemoryStore, StoreError, StoreKey, StoreLock, StoredToken, TokenStore};
+pub use token::Token;
+
+impl TokenClientBuilder {
+    /// Validates the settings and makes the client.
+    pub fn build(self) -> Result<TokenClient> {
+        Ok(TokenClient::new(self.build_config()?))
+    }
+}

@@ -1,0 +1,355 @@
+//! Turning the token endpoint's HTTP answer into a grant or a typed error (RFC 6749 §5.1, §5.2).
+//! Every malformed answer becomes `invalid_response`; nothing here ever echoes the body whole.
+
+use std::time::{Duration, SystemTime};
+
+use serde::Deserialize;
+
+use crate::error::{Error, OAuthErrorBody, Result};
+use crate::secret::{ClientSecret, scrub};
+
+/// Answers larger than this are refused (a token answer is a few hundred bytes).
+pub(crate) const MAX_BODY_BYTES: u64 = 64 * 1024;
+
+/// `expires_in` above this is treated as nonsense (OfficeRnD issues 3599 s).
+const MAX_EXPIRES_IN: u64 = 7 * 24 * 3600;
+
+/// Server-provided text kept in errors is cut to this many characters.
+const MAX_TEXT: usize = 300;
+
+/// A successful token answer, validated.
+#[derive(Debug, PartialEq)]
+pub(crate) struct Grant {
+    pub access_token: String,
+    pub expires_in: Duration,
+    /// `None` when the server omitted `scope` (then the requested scopes apply).
+    pub scopes: Option<Vec<String>>,
+}
+
+/// What the transport read off the wire.
+pub(crate) struct Reply {
+    pub status: u16,
+    pub content_type: Option<String>,
+    pub retry_after: Option<String>,
+    /// The body, or why it could not be read (e.g. over [`MAX_BODY_BYTES`]).
+    pub body: std::result::Result<String, String>,
+}
+
+#[derive(Deserialize)]
+struct SuccessBody {
+    access_token: Option<serde_json::Value>,
+    token_type: Option<serde_json::Value>,
+    expires_in: Option<serde_json::Value>,
+    scope: Option<serde_json::Value>,
+}
+
+#[derive(Deserialize)]
+struct ErrorBody {
+    error: Option<serde_json::Value>,
+    error_description: Option<serde_json::Value>,
+    error_uri: Option<serde_json::Value>,
+}
+
+/// Interprets one answer. `now` is wall time, used to read an HTTP-date `Retry-After`.
+pub(crate) fn interpret(reply: Reply, secret: &ClientSecret, now: SystemTime) -> Result<Grant> {
+    let status = reply.status;
+    let invalid = |reason: String| Error::InvalidResponse { status, reason };
+    let body = reply.body.map_err(|why| {
+        if status == 200 {
+            invalid(why.clone())
+        } else {
+            Error::Http {
+                status,
+                detail: Some(why.clone()),
+                retry_after: None,
+            }
+        }
+    })?;
+    match status {
+        200 => parse_success(&body, &reply.content_type).map_err(invalid),
+        429 => Err(Error::RateLimited {
+            retry_after: reply
+                .retry_after
+                .as_deref()
+                .and_then(|v| parse_retry_after(v, now))
+                .unwrap_or(Duration::from_secs(60)),
+            from_server: true,
+            last_error: None,
+        }),
+        400..=499 | 500..=599 => match parse_error_body(&body, secret) {
+            Some(oauth) if status < 500 => Err(Error::OAuth {
+                status,
+                body: oauth,
+            }),
+            oauth => Err(Error::Http {
+                status,
+                detail: oauth
+                    .map(|o| o.to_string())
+                    .or_else(|| Some(describe_body(&body, &reply.content_type))),
+                retry_after: reply
+                    .retry_after
+                    .as_deref()
+                    .and_then(|v| parse_retry_after(v, now)),
+            }),
+        },
+        300..=399 => Err(Error::Http {
+            status,
+            detail: Some("redirect not followed (it would resend the client secret)".into()),
+            retry_after: None,
+        }),
+        _ => Err(Error::Http {
+            status,
+            detail: Some("unexpected status for a token answer".into()),
+            retry_after: None,
+        }),
+    }
+}
+
+fn parse_success(
+    body: &str,
+    content_type: &Option<String>,
+) -> std::result::Result<Grant, String> {
+    let parsed: SuccessBody = serde_json::from_str(body)
+        .map_err(|_| format!("body is not a JSON object ({})", describe_body(body, content_type)))?;
+    let access_token = match parsed.access_token {
+        Some(serde_json::Value::String(s)) if !s.is_empty() => s,
+        Some(serde_json::Value::String(_)) => return Err("access_token is empty".into()),
+        Some(_) => return Err("access_token is not a string".into()),
+        None => return Err("access_token is missing".into()),
+    };
+    if let Some(bad) = access_token.chars().find(|c| !c.is_ascii_graphic()) {
+        return Err(format!(
+            "access_token contains a character that cannot go in a header ({})",
+            char_name(bad)
+        ));
+    }
+    match parsed.token_type {
+        Some(serde_json::Value::String(t)) if t.eq_ignore_ascii_case("bearer") => {}
+        Some(serde_json::Value::String(t)) => {
+            return Err(format!("token_type is {:?}, not Bearer", cut(&t)));
+        }
+        Some(_) => return Err("token_type is not a string".into()),
+        None => return Err("token_type is missing".into()),
+    }
+    let expires_in = match parsed.expires_in {
+        Some(serde_json::Value::Number(n)) => match n.as_u64() {
+            Some(0) => return Err("expires_in is zero".into()),
+            Some(s) if s > MAX_EXPIRES_IN => {
+                return Err(format!("expires_in {s} is absurd (over {MAX_EXPIRES_IN} s)"));
+            }
+            Some(s) => Duration::from_secs(s),
+            None => return Err(format!("expires_in {n} is not a positive whole number")),
+        },
+        Some(serde_json::Value::String(_)) => {
+            return Err("expires_in is a string, not a number".into());
+        }
+        Some(_) => return Err("expires_in is not a number".into()),
+        None => return Err("expires_in is missing".into()),
+    };
+    let scopes = match parsed.scope {
+        Some(serde_json::Value::String(s)) => {
+            Some(s.split_whitespace().map(str::to_owned).collect())
+        }
+        Some(serde_json::Value::Null) | None => None,
+        Some(_) => return Err("scope is not a string".into()),
+    };
+    Ok(Grant {
+        access_token,
+        expires_in,
+        scopes,
+    })
+}
+
+fn parse_error_body(body: &str, secret: &ClientSecret) -> Option<OAuthErrorBody> {
+    let parsed: ErrorBody = serde_json::from_str(body).ok()?;
+    let text = |v: Option<serde_json::Value>| match v {
+        Some(serde_json::Value::String(s)) => Some(cut(&scrub(&s, secret))),
+        _ => None,
+    };
+    Some(OAuthErrorBody {
+        error: text(parsed.error)?,
+        error_description: text(parsed.error_description),
+        error_uri: text(parsed.error_uri),
+    })
+}
+
+/// A short, safe description of a body we could not use: its type and size, never its text.
+fn describe_body(body: &str, content_type: &Option<String>) -> String {
+    let ct = content_type.as_deref().unwrap_or("no content-type");
+    let kind = if body.trim_start().starts_with('<') {
+        "an HTML/XML page"
+    } else if body.trim().is_empty() {
+        "an empty body"
+    } else {
+        "a body"
+    };
+    format!("{kind} of {} bytes, {}", body.len(), cut(ct))
+}
+
+/// `Retry-After` is either delay-seconds or an HTTP-date (RFC 9110 §10.2.3).
+pub(crate) fn parse_retry_after(v: &str, now: SystemTime) -> Option<Duration> {
+    let v = v.trim();
+    if let Ok(secs) = v.parse::<u64>() {
+        return Some(Duration::from_secs(secs.min(24 * 3600)));
+    }
+    let when = httpdate::parse_http_date(v).ok()?;
+    Some(
+        when.duration_since(now)
+            .unwrap_or(Duration::ZERO)
+            .min(Duration::from_secs(24 * 3600)),
+    )
+}
+
+fn cut(s: &str) -> String {
+    let clean: String = s
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .take(MAX_TEXT)
+        .collect();
+    if s.chars().count() > MAX_TEXT {
+        format!("{clean}…")
+    } else {
+        clean
+    }
+}
+
+fn char_name(c: char) -> String {
+    match c {
+        '\r' => "CR".into(),
+        '\n' => "LF".into(),
+        ' ' => "space".into(),
+        c => format!("U+{:04X}", c as u32),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SECRET: &str = "the-client-secret-123";
+
+    fn reply(status: u16, body: &str) -> Reply {
+        Reply {
+            status,
+            content_type: Some("application/json".into()),
+            retry_after: None,
+            body: Ok(body.into()),
+        }
+    }
+
+    fn run(r: Reply) -> Result<Grant> {
+        interpret(r, &ClientSecret::new(SECRET), SystemTime::now())
+    }
+
+    fn invalid_reason(body: &str) -> String {
+        match run(reply(200, body)) {
+            Err(Error::InvalidResponse { status: 200, reason }) => reason,
+            other => panic!("expected invalid_response for {body}, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn success() {
+        let g = run(reply(
+            200,
+            r#"{"access_token":"abc.DEF-123_~+/=","token_type":"bearer","expires_in":3599,"scope":"a b"}"#,
+        ))
+        .unwrap();
+        assert_eq!(g.access_token, "abc.DEF-123_~+/=");
+        assert_eq!(g.expires_in, Duration::from_secs(3599));
+        assert_eq!(g.scopes, Some(vec!["a".into(), "b".into()]));
+        let g = run(reply(
+            200,
+            r#"{"access_token":"x","token_type":"Bearer","expires_in":10}"#,
+        ))
+        .unwrap();
+        assert_eq!(g.scopes, None);
+    }
+
+    #[test]
+    fn every_malformed_answer_is_invalid_response() {
+        let cases = [
+            ("not json at all", "not a JSON object"),
+            ("<html><body>Bad gateway</body></html>", "HTML"),
+            (r#"["array"]"#, "not a JSON object"),
+            (r#"{"token_type":"Bearer","expires_in":1}"#, "access_token is missing"),
+            (r#"{"access_token":"","token_type":"Bearer","expires_in":1}"#, "empty"),
+            (r#"{"access_token":5,"token_type":"Bearer","expires_in":1}"#, "not a string"),
+            (r#"{"access_token":"a","token_type":"mac","expires_in":1}"#, "not Bearer"),
+            (r#"{"access_token":"a","expires_in":1}"#, "token_type is missing"),
+            (r#"{"access_token":"a","token_type":"Bearer"}"#, "expires_in is missing"),
+            (r#"{"access_token":"a","token_type":"Bearer","expires_in":0}"#, "zero"),
+            (r#"{"access_token":"a","token_type":"Bearer","expires_in":-5}"#, "positive"),
+            (r#"{"access_token":"a","token_type":"Bearer","expires_in":1.5}"#, "positive"),
+            (r#"{"access_token":"a","token_type":"Bearer","expires_in":99999999999}"#, "absurd"),
+            (r#"{"access_token":"a","token_type":"Bearer","expires_in":"3599"}"#, "string"),
+            (r#"{"access_token":"a\r\nX-Evil: 1","token_type":"Bearer","expires_in":1}"#, "CR"),
+            (r#"{"access_token":"a b","token_type":"Bearer","expires_in":1}"#, "space"),
+            (r#"{"access_token":"caf\u00e9","token_type":"Bearer","expires_in":1}"#, "U+00E9"),
+        ];
+        for (body, want) in cases {
+            let reason = invalid_reason(body);
+            assert!(reason.contains(want), "{body}: {reason}");
+        }
+    }
+
+    #[test]
+    fn oversized_body_is_invalid_response() {
+        let r = Reply {
+            body: Err("answer larger than 65536 bytes".into()),
+            ..reply(200, "")
+        };
+        assert_eq!(run(r).unwrap_err().code(), "invalid_response");
+    }
+
+    #[test]
+    fn oauth_errors_keep_their_fields_and_scrub_the_secret() {
+        let e = run(reply(
+            401,
+            &format!(
+                r#"{{"error":"invalid_client","error_description":"bad secret {SECRET}","error_uri":"https://x/y"}}"#
+            ),
+        ))
+        .unwrap_err();
+        assert_eq!(e.code(), "oauth");
+        assert_eq!(e.status(), Some(401));
+        assert_eq!(e.oauth_error(), Some("invalid_client"));
+        assert_eq!(e.error_uri(), Some("https://x/y"));
+        assert!(!e.to_string().contains(SECRET));
+        assert!(!format!("{e:?}").contains(SECRET));
+        assert!(e.error_description().unwrap().contains("[redacted]"));
+    }
+
+    #[test]
+    fn status_mapping() {
+        assert_eq!(run(reply(503, "busy")).unwrap_err().code(), "http");
+        assert_eq!(run(reply(502, "<html>x</html>")).unwrap_err().code(), "http");
+        assert_eq!(run(reply(302, "")).unwrap_err().code(), "http");
+        assert_eq!(run(reply(404, "nope")).unwrap_err().code(), "http");
+        let e = run(reply(500, r#"{"error":"server_error"}"#)).unwrap_err();
+        assert_eq!(e.code(), "http");
+        assert!(e.may_retry_now());
+    }
+
+    #[test]
+    fn retry_after_seconds_date_and_default() {
+        let now = SystemTime::now();
+        let mut r = reply(429, "Too many requests, please try again later");
+        r.retry_after = Some("7".into());
+        assert_eq!(
+            interpret(r, &ClientSecret::new(SECRET), now).unwrap_err().retry_after(),
+            Some(Duration::from_secs(7))
+        );
+        let mut r = reply(429, "");
+        r.retry_after = Some(httpdate::fmt_http_date(now + Duration::from_secs(30)));
+        let got = interpret(r, &ClientSecret::new(SECRET), now)
+            .unwrap_err()
+            .retry_after()
+            .unwrap();
+        assert!(got <= Duration::from_secs(30) && got >= Duration::from_secs(29), "{got:?}");
+        let e = interpret(reply(429, ""), &ClientSecret::new(SECRET), now).unwrap_err();
+        assert_eq!(e.retry_after(), Some(Duration::from_secs(60)));
+        assert_eq!(e.status(), Some(429));
+        assert_eq!(parse_retry_after("garbage", now), None);
+    }
+}
