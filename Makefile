@@ -1,0 +1,78 @@
+# officernd-auth — the two set-up commands on a fresh machine:
+#   make demo   build, start the mock identity server on loopback, fetch and cache a token from
+#               every language, call the mock's protected resource, show the request count, stop.
+#   make test   every linter and test suite there is (what CI runs, through .ci/run).
+#
+# Each language adds its own targets in mk/<language>.mk by appending to the lists below.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+ROOT := $(abspath .)
+CARGO ?= cargo
+export CARGO_TERM_COLOR ?= never
+
+# The mock identity server every suite and the demo start (each on its own free loopback port).
+MOCK_BIN := $(ROOT)/target/debug/officernd-mock-identity
+CLI_BIN := $(ROOT)/target/debug/officernd-auth
+export OFFICERND_MOCK_BIN := $(MOCK_BIN)
+
+# One virtualenv for every Python tool the Makefile needs (created on first use).
+VENV := $(ROOT)/.venv
+PY := $(VENV)/bin/python
+
+LINT_TARGETS := lint-rust
+TEST_TARGETS := test-rust
+DEMO_BUILD_TARGETS := build-rust
+DEMO_TARGETS := demo-rust
+
+-include $(sort $(wildcard mk/*.mk))
+
+.PHONY: help test demo lint deps build-rust lint-rust test-rust demo-rust bench venv
+
+help:
+	@echo "make demo    run the demo: mock identity server + a cached token from every language"
+	@echo "make test    run every linter and test suite (what CI runs)"
+	@echo "make bench   run the benchmarks (numbers go in BENCHMARKS.md)"
+
+deps:
+	@scripts/install-deps.sh
+
+venv: $(PY)
+$(PY):
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+
+test: deps
+	$(MAKE) lint
+	$(MAKE) $(TEST_TARGETS)
+	@echo "make test: every suite passed"
+
+lint: $(LINT_TARGETS)
+
+demo: deps
+	$(MAKE) $(DEMO_BUILD_TARGETS)
+	scripts/demo.sh $(DEMO_TARGETS)
+
+# ---- Rust: core, testkit, CLI -------------------------------------------------------------
+build-rust:
+	$(CARGO) build -p officernd-auth-testkit -p officernd-auth-cli --examples --bins
+	$(CARGO) build -p officernd-auth --examples
+
+lint-rust:
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+
+test-rust:
+	$(CARGO) test -p officernd-auth -p officernd-auth-testkit -p officernd-auth-cli
+
+demo-rust:
+	@echo "== CLI: officernd-auth check (validates the configuration, never prints the token)"
+	$(CLI_BIN) check
+	@echo "== CLI: curl -H \"Authorization: Bearer \$$(officernd-auth token)\" $$OFFICERND_MOCK_URL/api/v2/me"
+	curl -sS --fail-with-body -H "Authorization: Bearer $$($(CLI_BIN) token)" "$$OFFICERND_MOCK_URL/api/v2/me"; echo
+	@echo "== Rust example: one client, three calls, one token request"
+	$(ROOT)/target/debug/examples/fetch_token
+
+bench:
+	$(CARGO) bench -p officernd-auth --bench token
