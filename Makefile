@@ -28,7 +28,7 @@ DEMO_TARGETS := demo-rust
 
 -include $(sort $(wildcard mk/*.mk))
 
-.PHONY: help test demo lint deps build-rust lint-rust test-rust demo-rust bench venv
+.PHONY: help test demo lint deps mock build-rust lint-rust test-rust demo-rust bench venv
 
 help:
 	@echo "make demo    run the demo: mock identity server + a cached token from every language"
@@ -53,6 +53,10 @@ lint: $(LINT_TARGETS)
 demo: deps
 	$(MAKE) $(DEMO_BUILD_TARGETS)
 	scripts/demo.sh $(DEMO_TARGETS)
+
+# The mock identity server binary (other languages' suites depend on this target).
+mock:
+	$(CARGO) build -p officernd-auth-testkit --bin officernd-mock-identity
 
 # ---- Rust: core, testkit, CLI -------------------------------------------------------------
 build-rust:
