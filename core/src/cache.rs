@@ -91,9 +91,18 @@ mod tests {
         let e = CacheEntry::new(token(t0, 3599), t0, DEFAULT, 0.0);
         assert_eq!(e.refresh_at, t0 + Duration::from_secs(3299));
         assert_eq!(e.usable_until, t0 + Duration::from_secs(3539));
-        assert_eq!(e.freshness(t0 + Duration::from_secs(3298)), Freshness::Fresh);
-        assert_eq!(e.freshness(t0 + Duration::from_secs(3299)), Freshness::Stale);
-        assert_eq!(e.freshness(t0 + Duration::from_secs(3539)), Freshness::Expired);
+        assert_eq!(
+            e.freshness(t0 + Duration::from_secs(3298)),
+            Freshness::Fresh
+        );
+        assert_eq!(
+            e.freshness(t0 + Duration::from_secs(3299)),
+            Freshness::Stale
+        );
+        assert_eq!(
+            e.freshness(t0 + Duration::from_secs(3539)),
+            Freshness::Expired
+        );
     }
 
     #[test]

@@ -108,7 +108,11 @@ impl TokenClient {
         let shared = if config.share_cache {
             let budget_key = (config.token_url.clone(), config.client_id.clone());
             let governor = BUDGETS.get_or_insert(budget_key, make_governor);
-            let store = config.store.as_ref().map(|s| s.describe()).unwrap_or_default();
+            let store = config
+                .store
+                .as_ref()
+                .map(|s| s.describe())
+                .unwrap_or_default();
             CACHES.get_or_insert((key.clone(), store), || make_shared(governor))
         } else {
             Arc::new(make_shared(Arc::new(make_governor())))
@@ -366,10 +370,12 @@ impl TokenClient {
             Ok(Some(lock)) => Some(lock),
             Ok(None) => {
                 // The holder did not finish in time; it may still have stored a token.
-                return self.adopt_from_store(store.as_ref()).ok_or_else(|| Error::Timeout {
-                    after: self.config.timeout,
-                    message: format!("waiting for the {} store's fetch lock", store.describe()),
-                });
+                return self
+                    .adopt_from_store(store.as_ref())
+                    .ok_or_else(|| Error::Timeout {
+                        after: self.config.timeout,
+                        message: format!("waiting for the {} store's fetch lock", store.describe()),
+                    });
             }
             Err(e) => {
                 log::warn!("{e}; fetching without the shared lock");
@@ -423,7 +429,11 @@ impl TokenClient {
         if entry.freshness(now) != Freshness::Fresh {
             return None;
         }
-        log::debug!("token {} taken from the {} store", entry.token.redacted(), store.describe());
+        log::debug!(
+            "token {} taken from the {} store",
+            entry.token.redacted(),
+            store.describe()
+        );
         let token = entry.token.clone();
         self.shared.cache.store(Some(Arc::new(entry)));
         Some(token)
@@ -516,5 +526,3 @@ impl fmt::Debug for TokenClient {
             .finish_non_exhaustive()
     }
 }
-
-

@@ -108,7 +108,10 @@ mod tests {
         let w0 = c.wall();
         c.advance(Duration::from_secs(30));
         assert_eq!(c.now() - t0, Duration::from_secs(30));
-        assert_eq!(c.wall().duration_since(w0).unwrap(), Duration::from_secs(30));
+        assert_eq!(
+            c.wall().duration_since(w0).unwrap(),
+            Duration::from_secs(30)
+        );
         c.sleep(Duration::from_secs(1));
         assert_eq!(c.now() - t0, Duration::from_secs(31));
     }

@@ -254,9 +254,10 @@ impl TokenClientBuilder {
     pub fn with_env_from(mut self, lookup: impl Fn(&str) -> Option<String>) -> Result<Self> {
         let get = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
         if self.client_id.is_none() {
-            self.client_id = Some(get(env::CLIENT_ID).ok_or_else(|| {
-                Error::config(env::CLIENT_ID, "environment variable is not set")
-            })?);
+            self.client_id =
+                Some(get(env::CLIENT_ID).ok_or_else(|| {
+                    Error::config(env::CLIENT_ID, "environment variable is not set")
+                })?);
         }
         if self.client_secret.is_none() {
             self.client_secret = Some(ClientSecret::new(get(env::CLIENT_SECRET).ok_or_else(
@@ -299,7 +300,9 @@ impl TokenClientBuilder {
             return Err(Error::config("client_secret", "must not be empty"));
         }
         let scopes = Scopes::from_items(&self.scopes)?;
-        let token_url = self.token_url.unwrap_or_else(|| DEFAULT_TOKEN_URL.to_owned());
+        let token_url = self
+            .token_url
+            .unwrap_or_else(|| DEFAULT_TOKEN_URL.to_owned());
         validate_token_url(&token_url)?;
 
         let timeout = self.timeout.unwrap_or(defaults::TIMEOUT);
@@ -308,7 +311,12 @@ impl TokenClientBuilder {
             .connect_timeout
             .unwrap_or(defaults::CONNECT_TIMEOUT)
             .min(timeout);
-        check_range("connect_timeout", connect_timeout, Duration::from_millis(1), MAX_TIMEOUT)?;
+        check_range(
+            "connect_timeout",
+            connect_timeout,
+            Duration::from_millis(1),
+            MAX_TIMEOUT,
+        )?;
         let refresh_ahead = self.refresh_ahead.unwrap_or(defaults::REFRESH_AHEAD);
         check_range("refresh_ahead", refresh_ahead, Duration::ZERO, MAX_WINDOW)?;
         let min_validity = self.min_validity.unwrap_or(defaults::MIN_VALIDITY);
@@ -324,7 +332,12 @@ impl TokenClientBuilder {
             return Err(Error::config("max_requests", "must be at least 1"));
         }
         let quota_window = self.quota_window.unwrap_or(defaults::QUOTA_WINDOW);
-        check_range("quota_window", quota_window, Duration::from_millis(1), MAX_WINDOW)?;
+        check_range(
+            "quota_window",
+            quota_window,
+            Duration::from_millis(1),
+            MAX_WINDOW,
+        )?;
         let max_retries = self.max_retries.unwrap_or(defaults::MAX_RETRIES);
         if max_retries > MAX_RETRIES_LIMIT {
             return Err(Error::config(
@@ -332,11 +345,21 @@ impl TokenClientBuilder {
                 format!("must be at most {MAX_RETRIES_LIMIT}"),
             ));
         }
-        let terminal_error_ttl = self.terminal_error_ttl.unwrap_or(defaults::TERMINAL_ERROR_TTL);
-        check_range("terminal_error_ttl", terminal_error_ttl, Duration::ZERO, MAX_WINDOW)?;
+        let terminal_error_ttl = self
+            .terminal_error_ttl
+            .unwrap_or(defaults::TERMINAL_ERROR_TTL);
+        check_range(
+            "terminal_error_ttl",
+            terminal_error_ttl,
+            Duration::ZERO,
+            MAX_WINDOW,
+        )?;
         let binding = self.binding.unwrap_or_else(|| "rust".to_owned());
         if binding.is_empty() || !binding.chars().all(|c| c.is_ascii_graphic()) {
-            return Err(Error::config("binding", "must be a non-empty visible ASCII word"));
+            return Err(Error::config(
+                "binding",
+                "must be a non-empty visible ASCII word",
+            ));
         }
         Ok(Config {
             token_url,
@@ -441,14 +464,23 @@ mod tests {
             (base().client_id("a\nb"), "client_id"),
             (TokenClientBuilder::new().client_id("id"), "client_secret"),
             (base().client_secret(""), "client_secret"),
-            (base().token_url("http://example.com/oauth/token"), "token_url"),
+            (
+                base().token_url("http://example.com/oauth/token"),
+                "token_url",
+            ),
             (base().token_url("ftp://127.0.0.1/x"), "token_url"),
             (base().token_url("not a url"), "token_url"),
             (base().token_url("https://u:p@example.com/t"), "token_url"),
             (base().scopes(["ok", "bad\"quote"]), "scopes"),
             (base().timeout(Duration::ZERO), "timeout"),
-            (base().min_validity(Duration::from_secs(400)), "min_validity"),
-            (base().request_budget(0, Duration::from_secs(60)), "max_requests"),
+            (
+                base().min_validity(Duration::from_secs(400)),
+                "min_validity",
+            ),
+            (
+                base().request_budget(0, Duration::from_secs(60)),
+                "max_requests",
+            ),
             (base().max_retries(99), "max_retries"),
             (base().binding("two words"), "binding"),
         ];

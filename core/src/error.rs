@@ -112,7 +112,10 @@ pub enum Error {
 }
 
 fn http_detail(detail: &Option<String>) -> String {
-    detail.as_ref().map(|d| format!(": {d}")).unwrap_or_default()
+    detail
+        .as_ref()
+        .map(|d| format!(": {d}"))
+        .unwrap_or_default()
 }
 
 fn rate_limited_message(retry_after: Duration, from_server: bool, last: Option<&Error>) -> String {
@@ -121,7 +124,10 @@ fn rate_limited_message(retry_after: Duration, from_server: bool, last: Option<&
     } else {
         "token request budget spent (OfficeRnD allows 5 token requests per minute)"
     };
-    let mut msg = format!("{who}; retry after {}s", retry_after.as_secs_f64().ceil() as u64);
+    let mut msg = format!(
+        "{who}; retry after {}s",
+        retry_after.as_secs_f64().ceil() as u64
+    );
     if let Some(last) = last {
         msg.push_str(&format!("; last error: {last}"));
     }
@@ -278,7 +284,12 @@ mod tests {
                 },
                 "http",
             ),
-            (Error::Transport { message: "x".into() }, "transport"),
+            (
+                Error::Transport {
+                    message: "x".into(),
+                },
+                "transport",
+            ),
             (
                 Error::Timeout {
                     after: Duration::from_secs(1),

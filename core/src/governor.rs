@@ -96,7 +96,13 @@ impl Governor {
             }
             _ => {}
         }
-        if !matches!(err, Error::RateLimited { from_server: false, .. }) {
+        if !matches!(
+            err,
+            Error::RateLimited {
+                from_server: false,
+                ..
+            }
+        ) {
             self.last_error = Some(strip_nested(err));
         }
     }

@@ -105,12 +105,13 @@ pub(crate) fn interpret(reply: Reply, secret: &ClientSecret, now: SystemTime) ->
     }
 }
 
-fn parse_success(
-    body: &str,
-    content_type: &Option<String>,
-) -> std::result::Result<Grant, String> {
-    let parsed: SuccessBody = serde_json::from_str(body)
-        .map_err(|_| format!("body is not a JSON object ({})", describe_body(body, content_type)))?;
+fn parse_success(body: &str, content_type: &Option<String>) -> std::result::Result<Grant, String> {
+    let parsed: SuccessBody = serde_json::from_str(body).map_err(|_| {
+        format!(
+            "body is not a JSON object ({})",
+            describe_body(body, content_type)
+        )
+    })?;
     let access_token = match parsed.access_token {
         Some(serde_json::Value::String(s)) if !s.is_empty() => s,
         Some(serde_json::Value::String(_)) => return Err("access_token is empty".into()),
@@ -135,7 +136,9 @@ fn parse_success(
         Some(serde_json::Value::Number(n)) => match n.as_u64() {
             Some(0) => return Err("expires_in is zero".into()),
             Some(s) if s > MAX_EXPIRES_IN => {
-                return Err(format!("expires_in {s} is absurd (over {MAX_EXPIRES_IN} s)"));
+                return Err(format!(
+                    "expires_in {s} is absurd (over {MAX_EXPIRES_IN} s)"
+                ));
             }
             Some(s) => Duration::from_secs(s),
             None => return Err(format!("expires_in {n} is not a positive whole number")),
@@ -243,7 +246,10 @@ mod tests {
 
     fn invalid_reason(body: &str) -> String {
         match run(reply(200, body)) {
-            Err(Error::InvalidResponse { status: 200, reason }) => reason,
+            Err(Error::InvalidResponse {
+                status: 200,
+                reason,
+            }) => reason,
             other => panic!("expected invalid_response for {body}, got {other:?}"),
         }
     }
@@ -272,20 +278,62 @@ mod tests {
             ("not json at all", "not a JSON object"),
             ("<html><body>Bad gateway</body></html>", "HTML"),
             (r#"["array"]"#, "not a JSON object"),
-            (r#"{"token_type":"Bearer","expires_in":1}"#, "access_token is missing"),
-            (r#"{"access_token":"","token_type":"Bearer","expires_in":1}"#, "empty"),
-            (r#"{"access_token":5,"token_type":"Bearer","expires_in":1}"#, "not a string"),
-            (r#"{"access_token":"a","token_type":"mac","expires_in":1}"#, "not Bearer"),
-            (r#"{"access_token":"a","expires_in":1}"#, "token_type is missing"),
-            (r#"{"access_token":"a","token_type":"Bearer"}"#, "expires_in is missing"),
-            (r#"{"access_token":"a","token_type":"Bearer","expires_in":0}"#, "zero"),
-            (r#"{"access_token":"a","token_type":"Bearer","expires_in":-5}"#, "positive"),
-            (r#"{"access_token":"a","token_type":"Bearer","expires_in":1.5}"#, "positive"),
-            (r#"{"access_token":"a","token_type":"Bearer","expires_in":99999999999}"#, "absurd"),
-            (r#"{"access_token":"a","token_type":"Bearer","expires_in":"3599"}"#, "string"),
-            (r#"{"access_token":"a\r\nX-Evil: 1","token_type":"Bearer","expires_in":1}"#, "CR"),
-            (r#"{"access_token":"a b","token_type":"Bearer","expires_in":1}"#, "space"),
-            (r#"{"access_token":"caf\u00e9","token_type":"Bearer","expires_in":1}"#, "U+00E9"),
+            (
+                r#"{"token_type":"Bearer","expires_in":1}"#,
+                "access_token is missing",
+            ),
+            (
+                r#"{"access_token":"","token_type":"Bearer","expires_in":1}"#,
+                "empty",
+            ),
+            (
+                r#"{"access_token":5,"token_type":"Bearer","expires_in":1}"#,
+                "not a string",
+            ),
+            (
+                r#"{"access_token":"a","token_type":"mac","expires_in":1}"#,
+                "not Bearer",
+            ),
+            (
+                r#"{"access_token":"a","expires_in":1}"#,
+                "token_type is missing",
+            ),
+            (
+                r#"{"access_token":"a","token_type":"Bearer"}"#,
+                "expires_in is missing",
+            ),
+            (
+                r#"{"access_token":"a","token_type":"Bearer","expires_in":0}"#,
+                "zero",
+            ),
+            (
+                r#"{"access_token":"a","token_type":"Bearer","expires_in":-5}"#,
+                "positive",
+            ),
+            (
+                r#"{"access_token":"a","token_type":"Bearer","expires_in":1.5}"#,
+                "positive",
+            ),
+            (
+                r#"{"access_token":"a","token_type":"Bearer","expires_in":99999999999}"#,
+                "absurd",
+            ),
+            (
+                r#"{"access_token":"a","token_type":"Bearer","expires_in":"3599"}"#,
+                "string",
+            ),
+            (
+                r#"{"access_token":"a\r\nX-Evil: 1","token_type":"Bearer","expires_in":1}"#,
+                "CR",
+            ),
+            (
+                r#"{"access_token":"a b","token_type":"Bearer","expires_in":1}"#,
+                "space",
+            ),
+            (
+                r#"{"access_token":"caf\u00e9","token_type":"Bearer","expires_in":1}"#,
+                "U+00E9",
+            ),
         ];
         for (body, want) in cases {
             let reason = invalid_reason(body);
@@ -323,7 +371,10 @@ mod tests {
     #[test]
     fn status_mapping() {
         assert_eq!(run(reply(503, "busy")).unwrap_err().code(), "http");
-        assert_eq!(run(reply(502, "<html>x</html>")).unwrap_err().code(), "http");
+        assert_eq!(
+            run(reply(502, "<html>x</html>")).unwrap_err().code(),
+            "http"
+        );
         assert_eq!(run(reply(302, "")).unwrap_err().code(), "http");
         assert_eq!(run(reply(404, "nope")).unwrap_err().code(), "http");
         let e = run(reply(500, r#"{"error":"server_error"}"#)).unwrap_err();
@@ -337,7 +388,9 @@ mod tests {
         let mut r = reply(429, "Too many requests, please try again later");
         r.retry_after = Some("7".into());
         assert_eq!(
-            interpret(r, &ClientSecret::new(SECRET), now).unwrap_err().retry_after(),
+            interpret(r, &ClientSecret::new(SECRET), now)
+                .unwrap_err()
+                .retry_after(),
             Some(Duration::from_secs(7))
         );
         let mut r = reply(429, "");
@@ -346,7 +399,10 @@ mod tests {
             .unwrap_err()
             .retry_after()
             .unwrap();
-        assert!(got <= Duration::from_secs(30) && got >= Duration::from_secs(29), "{got:?}");
+        assert!(
+            got <= Duration::from_secs(30) && got >= Duration::from_secs(29),
+            "{got:?}"
+        );
         let e = interpret(reply(429, ""), &ClientSecret::new(SECRET), now).unwrap_err();
         assert_eq!(e.retry_after(), Some(Duration::from_secs(60)));
         assert_eq!(e.status(), Some(429));

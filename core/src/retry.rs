@@ -24,7 +24,9 @@ pub(crate) fn refresh_backoff(failures: u32) -> Duration {
 }
 
 fn jittered(base: Duration, cap: Duration, n: u32) -> Duration {
-    let exp = base.saturating_mul(1u32 << n.saturating_sub(1).min(16)).min(cap);
+    let exp = base
+        .saturating_mul(1u32 << n.saturating_sub(1).min(16))
+        .min(cap);
     let half = exp / 2;
     half + half.mul_f64(fastrand::f64())
 }

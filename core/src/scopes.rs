@@ -28,7 +28,9 @@ impl Scopes {
                 if let Some(bad) = scope.chars().find(|c| !valid_scope_char(*c)) {
                     return Err(Error::config(
                         "scopes",
-                        format!("scope {scope:?} contains the character {bad:?}, not allowed by RFC 6749"),
+                        format!(
+                            "scope {scope:?} contains the character {bad:?}, not allowed by RFC 6749"
+                        ),
                     ));
                 }
                 out.push(scope.to_owned());
@@ -66,7 +68,8 @@ mod tests {
 
     #[test]
     fn order_and_duplicates_normalise() {
-        let a = Scopes::parse("officernd.api.write officernd.api.read  officernd.api.read").unwrap();
+        let a =
+            Scopes::parse("officernd.api.write officernd.api.read  officernd.api.read").unwrap();
         let b = Scopes::from_items(["officernd.api.read", "officernd.api.write"]).unwrap();
         assert_eq!(a, b);
         assert_eq!(a.joined(), "officernd.api.read officernd.api.write");

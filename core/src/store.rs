@@ -22,7 +22,12 @@ pub struct StoreKey(String);
 
 impl StoreKey {
     /// Derives the key.
-    pub fn derive(token_url: &str, client_id: &str, secret: &ClientSecret, scopes: &Scopes) -> Self {
+    pub fn derive(
+        token_url: &str,
+        client_id: &str,
+        secret: &ClientSecret,
+        scopes: &Scopes,
+    ) -> Self {
         let mut h = Sha256::new();
         for part in [
             "officernd-auth/v1",
@@ -245,7 +250,11 @@ impl MemoryLock {
         }
         self.released = true;
         let mut st = self.store.state();
-        if st.locks.get(&self.key).is_some_and(|(id, _)| *id == self.id) {
+        if st
+            .locks
+            .get(&self.key)
+            .is_some_and(|(id, _)| *id == self.id)
+        {
             st.locks.remove(&self.key);
         }
         drop(st);
@@ -271,7 +280,12 @@ mod tests {
     use super::*;
 
     fn key(n: &str) -> StoreKey {
-        StoreKey::derive("https://x/t", n, &ClientSecret::new("s"), &Scopes::default())
+        StoreKey::derive(
+            "https://x/t",
+            n,
+            &ClientSecret::new("s"),
+            &Scopes::default(),
+        )
     }
 
     fn tok(s: &str, secs: u64) -> StoredToken {
@@ -288,11 +302,20 @@ mod tests {
         let s = ClientSecret::new("secret-1");
         let a = Scopes::parse("b a").unwrap();
         let k = StoreKey::derive("u", "id", &s, &a);
-        assert_eq!(k, StoreKey::derive("u", "id", &s, &Scopes::parse("a b a").unwrap()));
+        assert_eq!(
+            k,
+            StoreKey::derive("u", "id", &s, &Scopes::parse("a b a").unwrap())
+        );
         assert_ne!(k, StoreKey::derive("u2", "id", &s, &a));
         assert_ne!(k, StoreKey::derive("u", "id2", &s, &a));
-        assert_ne!(k, StoreKey::derive("u", "id", &ClientSecret::new("secret-2"), &a));
-        assert_ne!(k, StoreKey::derive("u", "id", &s, &Scopes::parse("a").unwrap()));
+        assert_ne!(
+            k,
+            StoreKey::derive("u", "id", &ClientSecret::new("secret-2"), &a)
+        );
+        assert_ne!(
+            k,
+            StoreKey::derive("u", "id", &s, &Scopes::parse("a").unwrap())
+        );
         assert!(!k.as_str().contains("secret-1"));
         assert_eq!(k.as_str().len(), 64);
     }
@@ -320,7 +343,11 @@ mod tests {
         let _again = m.lock(&k, Duration::from_millis(1), now).unwrap().unwrap();
         // The 1 ms lock expires by itself: a waiter with a later deadline gets it.
         let got = m
-            .lock(&k, Duration::from_secs(1), Instant::now() + Duration::from_secs(5))
+            .lock(
+                &k,
+                Duration::from_secs(1),
+                Instant::now() + Duration::from_secs(5),
+            )
             .unwrap();
         assert!(got.is_some());
     }

@@ -1,0 +1,109 @@
+//! Command-line arguments. Settings come from flags or the same `OFFICERND_*` environment
+//! variables every binding reads. The secret is taken from the environment or a file only: a
+//! command-line argument would be visible to every user in `ps`.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+use officernd_auth::{Error, Result, TokenClientBuilder};
+
+/// Prints an OfficeRnD OAuth 2.0 access token, cached and quota-aware.
+#[derive(Debug, Parser)]
+#[command(name = "officernd-auth", version, about, long_about = None, after_help = EXIT_CODES)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
+    /// Client id of the OfficeRnD application.
+    #[arg(
+        long,
+        env = "OFFICERND_CLIENT_ID",
+        global = true,
+        hide_env_values = true
+    )]
+    pub client_id: Option<String>,
+
+    /// Read the client secret from this file (default: $OFFICERND_CLIENT_SECRET).
+    #[arg(long, global = true, value_name = "PATH")]
+    pub client_secret_file: Option<PathBuf>,
+
+    /// Space-separated scopes, e.g. "officernd.api.read officernd.api.write".
+    #[arg(long, env = "OFFICERND_SCOPES", global = true)]
+    pub scopes: Option<String>,
+
+    /// Token endpoint (https://, or http:// to loopback).
+    #[arg(long, env = "OFFICERND_TOKEN_URL", global = true)]
+    pub token_url: Option<String>,
+
+    /// Overall timeout in seconds.
+    #[arg(long, global = true, value_name = "SECONDS", default_value_t = 10.0)]
+    pub timeout: f64,
+}
+
+#[derive(Clone, Debug, Subcommand)]
+pub enum Command {
+    /// Print the access token (the default command).
+    Token(TokenArgs),
+    /// Validate the configuration and print granted scopes and expiry (never the token).
+    Check,
+}
+
+impl Default for Command {
+    fn default() -> Self {
+        Command::Token(TokenArgs::default())
+    }
+}
+
+#[derive(Args, Clone, Debug, Default)]
+#[group(multiple = false)]
+pub struct TokenArgs {
+    /// Print the whole header line: `Authorization: Bearer …`.
+    #[arg(long)]
+    pub header: bool,
+    /// Print the token as JSON (access_token, token_type, expires_at, expires_in, scope).
+    #[arg(long)]
+    pub json: bool,
+}
+
+const EXIT_CODES: &str = "Exit codes:
+  0  success
+  2  usage error
+  3  config            missing or invalid setting
+  4  oauth             the server refused (invalid_client, invalid_scope, …)
+  5  rate_limited      request budget spent or 429; retry later
+  6  http              unexpected HTTP status
+  7  transport         DNS, connect or TLS failure
+  8  timeout           the overall timeout elapsed
+  9  invalid_response  the answer was not a usable token";
+
+impl Cli {
+    /// The client settings: flags first, then the environment.
+    pub fn client_builder(&self) -> Result<TokenClientBuilder> {
+        let mut b = TokenClientBuilder::new().binding("cli");
+        if let Some(id) = &self.client_id {
+            b = b.client_id(id.as_str());
+        }
+        if let Some(path) = &self.client_secret_file {
+            let secret = std::fs::read_to_string(path).map_err(|e| Error::Config {
+                setting: "client_secret_file".into(),
+                reason: format!("cannot read {}: {e}", path.display()),
+            })?;
+            b = b.client_secret(secret.trim_end_matches(['\r', '\n']));
+        }
+        if let Some(scopes) = &self.scopes {
+            b = b.scopes([scopes.as_str()]);
+        }
+        if let Some(url) = &self.token_url {
+            b = b.token_url(url.as_str());
+        }
+        if !(self.timeout.is_finite() && self.timeout > 0.0 && self.timeout <= 600.0) {
+            return Err(Error::Config {
+                setting: "timeout".into(),
+                reason: "must be a number of seconds in (0, 600]".into(),
+            });
+        }
+        b = b.timeout(Duration::from_secs_f64(self.timeout));
+        b.with_env()
+    }
+}
