@@ -1,0 +1,163 @@
+//! The HTTP control API under /_mock/, as test suites in other languages use it.
+
+mod common;
+
+use common::{demo_form, demo_token, get, get_with_bearer, post_form, post_json};
+use officernd_auth_testkit::{MockConfig, MockServer};
+use serde_json::json;
+
+#[test]
+fn stats_count_and_control_requests_are_not_token_requests() {
+    let s = MockServer::start(MockConfig::default().without_rate_limit()).unwrap();
+    let stats = format!("{}/_mock/stats", s.url());
+    assert_eq!(
+        get(&stats).json(),
+        json!({"token_requests": 0, "tokens_issued": 0, "resource_requests": 0, "faults_queued": 0})
+    );
+    let token = demo_token(&s.token_url());
+    post_form(&s.token_url(), &[("client_id", "nobody")]);
+    get_with_bearer(&s.resource_url(), &token);
+    post_json(
+        &format!("{}/_mock/faults", s.url()),
+        r#"[{"kind":"html_page"}]"#,
+    );
+    assert_eq!(
+        get(&stats).json(),
+        json!({"token_requests": 2, "tokens_issued": 1, "resource_requests": 1, "faults_queued": 1})
+    );
+    assert_eq!(s.token_requests(), 2);
+}
+
+#[test]
+fn faults_posted_over_http_are_applied_in_order() {
+    let s = MockServer::start(MockConfig::default().without_rate_limit()).unwrap();
+    let a = post_json(
+        &format!("{}/_mock/faults", s.url()),
+        r#"[{"kind":"delay","ms":10},{"kind":"status","status":503},
+            {"kind":"too_many_requests","retry_after":"7"},{"kind":"expires_in","value":"3599"},
+            {"kind":"oauth_error","status":400,"error":"invalid_scope","description":"x"},
+            {"kind":"redirect","location":"http://127.0.0.1:1/x"}]"#,
+    );
+    assert_eq!(a.status, 200, "{a:?}");
+    assert_eq!(a.json()["faults_queued"], 6);
+    let url = s.token_url();
+    assert_eq!(post_form(&url, &demo_form(None)).status, 200);
+    assert_eq!(post_form(&url, &demo_form(None)).status, 503);
+    let a = post_form(&url, &demo_form(None));
+    assert_eq!((a.status, a.header("retry-after")), (429, Some("7")));
+    assert_eq!(
+        post_form(&url, &demo_form(None)).json()["expires_in"],
+        "3599"
+    );
+    assert_eq!(post_form(&url, &demo_form(None)).error(), "invalid_scope");
+    assert_eq!(post_form(&url, &demo_form(None)).status, 307);
+    assert_eq!(post_form(&url, &demo_form(None)).status, 200);
+}
+
+#[test]
+fn bad_fault_json_is_400_and_queues_nothing() {
+    let s = MockServer::start_default();
+    let faults = format!("{}/_mock/faults", s.url());
+    for body in [
+        "not json",
+        r#"{"kind":"status","status":503}"#,
+        r#"[{"kind":"no_such_fault"}]"#,
+        r#"[{"kind":"html_page"},{"kind":"status"}]"#,
+        r#"[{"kind":"status","status":42}]"#,
+    ] {
+        let a = post_json(&faults, body);
+        assert_eq!(a.status, 400, "{body}: {a:?}");
+        assert!(a.json()["error_description"].is_string());
+    }
+    assert_eq!(
+        get(&format!("{}/_mock/stats", s.url())).json()["faults_queued"],
+        0
+    );
+}
+
+#[test]
+fn reset_clears_counters_faults_history_and_config() {
+    let s = MockServer::start_default();
+    let base = s.url();
+    for _ in 0..5 {
+        post_form(&s.token_url(), &demo_form(None));
+    }
+    assert_eq!(post_form(&s.token_url(), &demo_form(None)).status, 429);
+    post_json(&format!("{base}/_mock/config"), r#"{"lifetime": 5}"#);
+    post_json(&format!("{base}/_mock/faults"), r#"[{"kind":"html_page"}]"#);
+
+    let a = post_json(&format!("{base}/_mock/reset"), "");
+    assert_eq!(
+        a.json(),
+        json!({"token_requests": 0, "tokens_issued": 0, "resource_requests": 0, "faults_queued": 0})
+    );
+    let a = post_form(&s.token_url(), &demo_form(None));
+    assert_eq!(a.status, 200);
+    assert_eq!(a.json()["expires_in"], 3599);
+    assert_eq!(s.last_request_form().unwrap().len(), 3);
+}
+
+#[test]
+fn config_changes_lifetime_and_rate_limit() {
+    let s = MockServer::start_default();
+    let config = format!("{}/_mock/config", s.url());
+
+    let a = post_json(&config, r#"{"lifetime": 5}"#);
+    assert_eq!(
+        a.json(),
+        json!({"lifetime": 5, "rate_limit": {"max_requests": 5, "window_secs": 60}})
+    );
+    assert_eq!(
+        post_form(&s.token_url(), &demo_form(None)).json()["expires_in"],
+        5
+    );
+
+    let a = post_json(&config, r#"{"rate_limit": null}"#);
+    assert_eq!(a.json(), json!({"lifetime": 5, "rate_limit": null}));
+    for _ in 0..8 {
+        assert_eq!(post_form(&s.token_url(), &demo_form(None)).status, 200);
+    }
+
+    post_json(
+        &config,
+        r#"{"rate_limit": {"max_requests": 2, "window_secs": 60}}"#,
+    );
+    assert_eq!(post_form(&s.token_url(), &demo_form(None)).status, 200);
+    assert_eq!(post_form(&s.token_url(), &demo_form(None)).status, 200);
+    assert_eq!(post_form(&s.token_url(), &demo_form(None)).status, 429);
+
+    assert_eq!(get(&config).json()["rate_limit"]["max_requests"], 2);
+    assert_eq!(post_json(&config, r#"{"lifetime": "long"}"#).status, 400);
+    assert_eq!(post_json(&config, r#"{"lifetme": 5}"#).status, 400);
+}
+
+#[test]
+fn revoke_over_http_rejects_old_tokens() {
+    let s = MockServer::start(MockConfig::default().without_rate_limit()).unwrap();
+    let token = demo_token(&s.token_url());
+    assert_eq!(get_with_bearer(&s.resource_url(), &token).status, 200);
+    assert_eq!(
+        post_json(&format!("{}/_mock/revoke", s.url()), "").status,
+        200
+    );
+    assert_eq!(get_with_bearer(&s.resource_url(), &token).status, 401);
+}
+
+#[test]
+fn last_request_shows_the_decoded_form_and_headers() {
+    let s = MockServer::start_default();
+    let last = format!("{}/_mock/last_request", s.url());
+    assert_eq!(get(&last).json(), json!({"form": null, "headers": null}));
+    post_form(&s.token_url(), &demo_form(Some("officernd.api.read")));
+    let j = get(&last).json();
+    assert!(
+        j["form"]
+            .as_array()
+            .unwrap()
+            .contains(&json!(["scope", "officernd.api.read"]))
+    );
+    assert!(j["headers"].as_array().unwrap().contains(&json!([
+        "content-type",
+        "application/x-www-form-urlencoded"
+    ])));
+}
