@@ -1,1 +1,118 @@
-fn main() {}
+//! Benchmarks (numbers in BENCHMARKS.md): the fresh-token path on 1 and 2 threads, a stampede of
+//! 64 threads on an empty cache, and a full fetch from the mock on loopback.
+
+use std::hint::black_box;
+use std::sync::{Arc, Barrier};
+use std::time::{Duration, Instant};
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use officernd_auth::{TokenClient, TokenClientBuilder};
+use officernd_auth_testkit::{DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, MockConfig, MockServer};
+
+fn builder(server: &MockServer) -> TokenClientBuilder {
+    TokenClient::builder()
+        .client_id(DEMO_CLIENT_ID)
+        .client_secret(DEMO_CLIENT_SECRET)
+        .scopes(["officernd.api.read"])
+        .token_url(server.token_url())
+        // Benchmarks fetch far more than a real client may: lift the budget, isolate caches.
+        .request_budget(1_000_000, Duration::from_secs(60))
+        .share_cache(false)
+}
+
+/// Per-call time of `f` when `threads` threads call it at once.
+fn on_threads(threads: usize, iters: u64, f: impl Fn() + Send + Sync + 'static) -> Duration {
+    let f = Arc::new(f);
+    let barrier = Arc::new(Barrier::new(threads));
+    let handles: Vec<_> = (0..threads)
+        .map(|_| {
+            let (f, b) = (f.clone(), barrier.clone());
+            std::thread::spawn(move || {
+                b.wait();
+                let start = Instant::now();
+                for _ in 0..iters {
+                    f();
+                }
+                start.elapsed()
+            })
+        })
+        .collect();
+    let total: Duration = handles.into_iter().map(|h| h.join().unwrap()).sum();
+    total / threads as u32
+}
+
+fn fresh_path(c: &mut Criterion) {
+    let server = MockServer::start(MockConfig::default().without_rate_limit()).unwrap();
+    let client = builder(&server).build().unwrap();
+    client.token().unwrap();
+
+    let mut g = c.benchmark_group("fresh");
+    g.bench_function("token/1-thread", |b| {
+        b.iter(|| black_box(client.token().unwrap()))
+    });
+    g.bench_function("authorization_header/1-thread", |b| {
+        b.iter(|| black_box(client.authorization_header().unwrap()))
+    });
+    for threads in [1, 2] {
+        let c2 = client.clone();
+        g.bench_function(format!("token/{threads}-threads-concurrent"), move |b| {
+            let c3 = c2.clone();
+            b.iter_custom(move |iters| {
+                let c4 = c3.clone();
+                on_threads(threads, iters, move || {
+                    black_box(c4.token().unwrap());
+                })
+            })
+        });
+    }
+    g.finish();
+}
+
+fn fetches(c: &mut Criterion) {
+    let server = MockServer::start(MockConfig::default().without_rate_limit()).unwrap();
+    let mut g = c.benchmark_group("fetch");
+    g.sample_size(20);
+    g.bench_function("full-fetch-loopback", |b| {
+        b.iter_custom(|iters| {
+            let mut total = Duration::ZERO;
+            for _ in 0..iters {
+                let client = builder(&server).build().unwrap();
+                let start = Instant::now();
+                black_box(client.token().unwrap());
+                total += start.elapsed();
+            }
+            total
+        })
+    });
+    g.bench_function("stampede-64-threads-empty-cache", |b| {
+        b.iter_custom(|iters| {
+            let mut total = Duration::ZERO;
+            for _ in 0..iters {
+                let client = builder(&server).build().unwrap();
+                let before = server.token_requests();
+                let barrier = Arc::new(Barrier::new(65));
+                let handles: Vec<_> = (0..64)
+                    .map(|_| {
+                        let (c, b) = (client.clone(), barrier.clone());
+                        std::thread::spawn(move || {
+                            b.wait();
+                            black_box(c.token().unwrap());
+                        })
+                    })
+                    .collect();
+                let start = Instant::now();
+                barrier.wait();
+                for h in handles {
+                    h.join().unwrap();
+                }
+                total += start.elapsed();
+                assert_eq!(server.token_requests() - before, 1, "single-flight");
+            }
+            total
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, fresh_path, fetches);
+criterion_main!(benches);

@@ -168,10 +168,10 @@ impl TokenClient {
             other => other.clone(),
         });
         let dropped = previous.is_some_and(|e| e.token.same_token(token));
-        if let Some(store) = &self.config.store {
-            if let Err(e) = store.compare_delete(&self.shared.key, token.access_token()) {
-                log::warn!("{e}; token dropped from memory only");
-            }
+        if let Some(store) = &self.config.store
+            && let Err(e) = store.compare_delete(&self.shared.key, token.access_token())
+        {
+            log::warn!("{e}; token dropped from memory only");
         }
         if dropped {
             log::info!("token {} invalidated", token.redacted());
@@ -280,10 +280,10 @@ impl TokenClient {
                                 .unwrap_or_else(|p| p.into_inner())
                                 .0;
                         }
-                        if flight.generation != generation {
-                            if let Some(Err(e)) = &flight.outcome {
-                                return Err(e.clone());
-                            }
+                        if flight.generation != generation
+                            && let Some(Err(e)) = &flight.outcome
+                        {
+                            return Err(e.clone());
                         }
                         continue;
                     }
@@ -382,10 +382,10 @@ impl TokenClient {
                 None
             }
         };
-        if lock.is_some() {
-            if let Some(t) = self.adopt_from_store(store.as_ref()) {
-                return Ok(t);
-            }
+        if lock.is_some()
+            && let Some(t) = self.adopt_from_store(store.as_ref())
+        {
+            return Ok(t);
         }
         let result = self.fetch_from_server(exchange, deadline);
         if let Ok(t) = &result {
@@ -399,10 +399,10 @@ impl TokenClient {
                 log::warn!("{e}; token kept in memory only");
             }
         }
-        if let Some(lock) = lock {
-            if let Err(e) = lock.release() {
-                log::warn!("{e}");
-            }
+        if let Some(lock) = lock
+            && let Err(e) = lock.release()
+        {
+            log::warn!("{e}");
         }
         result
     }

@@ -264,17 +264,17 @@ impl TokenClientBuilder {
                 || Error::config(env::CLIENT_SECRET, "environment variable is not set"),
             )?));
         }
-        if self.scopes.is_empty() {
-            if let Some(s) = get(env::SCOPES) {
-                Scopes::parse(&s).map_err(|e| rename_setting(e, env::SCOPES))?;
-                self.scopes = vec![s];
-            }
+        if self.scopes.is_empty()
+            && let Some(s) = get(env::SCOPES)
+        {
+            Scopes::parse(&s).map_err(|e| rename_setting(e, env::SCOPES))?;
+            self.scopes = vec![s];
         }
-        if self.token_url.is_none() {
-            if let Some(u) = get(env::TOKEN_URL) {
-                validate_token_url(&u).map_err(|e| rename_setting(e, env::TOKEN_URL))?;
-                self.token_url = Some(u);
-            }
+        if self.token_url.is_none()
+            && let Some(u) = get(env::TOKEN_URL)
+        {
+            validate_token_url(&u).map_err(|e| rename_setting(e, env::TOKEN_URL))?;
+            self.token_url = Some(u);
         }
         Ok(self)
     }

@@ -76,7 +76,7 @@ pub(crate) fn interpret(reply: Reply, secret: &ClientSecret, now: SystemTime) ->
             from_server: true,
             last_error: None,
         }),
-        400..=499 | 500..=599 => match parse_error_body(&body, secret) {
+        400..=599 => match parse_error_body(&body, secret) {
             Some(oauth) if status < 500 => Err(Error::OAuth {
                 status,
                 body: oauth,

@@ -46,12 +46,12 @@ pub(crate) async fn token(
     }
 
     // Requests that name no client cannot be charged to one; OfficeRnD's quota is per app.
-    if let Some(id) = client_id {
-        if let Err(wait) = state.check_rate(id) {
-            log::info!("token request from client_id={id}: rate limited");
-            let secs = HeaderValue::from(retry_after_secs(wait));
-            return too_many_requests(Some(secs));
-        }
+    if let Some(id) = client_id
+        && let Err(wait) = state.check_rate(id)
+    {
+        log::info!("token request from client_id={id}: rate limited");
+        let secs = HeaderValue::from(retry_after_secs(wait));
+        return too_many_requests(Some(secs));
     }
 
     let resp = grant(&state, &method, &headers, form.as_deref());

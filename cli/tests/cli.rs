@@ -1,0 +1,133 @@
+//! The CLI as a user runs it: output of each command, exit codes, one-line errors on stderr.
+
+use std::process::{Command, Output};
+
+use officernd_auth_testkit::{DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, Fault, MockConfig, MockServer};
+
+fn run(server: &MockServer, args: &[&str], secret: &str) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_officernd-auth"))
+        .args(args)
+        .env_clear()
+        .env("OFFICERND_CLIENT_ID", DEMO_CLIENT_ID)
+        .env("OFFICERND_CLIENT_SECRET", secret)
+        .env("OFFICERND_SCOPES", "officernd.api.read")
+        .env("OFFICERND_TOKEN_URL", server.token_url())
+        .output()
+        .expect("runs")
+}
+
+fn mock() -> MockServer {
+    MockServer::start(MockConfig::default().without_rate_limit()).unwrap()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn token_header_and_json() {
+    let server = mock();
+    let out = run(&server, &["token"], DEMO_CLIENT_SECRET);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let token = stdout(&out).trim().to_owned();
+    assert!(
+        token.len() >= 40 && !token.contains(' '),
+        "bare token on one line"
+    );
+
+    let bare = run(&server, &[], DEMO_CLIENT_SECRET);
+    assert!(bare.status.success(), "token is the default command");
+
+    let out = run(&server, &["token", "--header"], DEMO_CLIENT_SECRET);
+    assert!(
+        stdout(&out).starts_with("Authorization: Bearer "),
+        "{}",
+        stdout(&out)
+    );
+
+    let out = run(&server, &["token", "--json"], DEMO_CLIENT_SECRET);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(v["token_type"], "Bearer");
+    assert_eq!(v["scope"], "officernd.api.read");
+    assert!(v["expires_in"].as_u64().unwrap() > 3500);
+    assert!(v["access_token"].as_str().unwrap().len() >= 40);
+}
+
+#[test]
+fn check_prints_scopes_and_expiry_but_not_the_token() {
+    let server = mock();
+    let out = run(&server, &["check"], DEMO_CLIENT_SECRET);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.contains("granted scopes: officernd.api.read"),
+        "{text}"
+    );
+    assert!(text.contains("expires in"), "{text}");
+    // No token-like run of 40+ URL-safe characters.
+    assert!(
+        !text.split_whitespace().any(|w| w.len() >= 40),
+        "check must not print the token: {text}"
+    );
+}
+
+#[test]
+fn each_error_class_has_its_exit_code_and_one_line_on_stderr() {
+    let server = mock();
+    let out = run(&server, &["check"], "wrong-secret-value-123");
+    assert_eq!(out.status.code(), Some(4));
+    let err = stderr(&out);
+    assert!(err.starts_with("officernd-auth: error[oauth]:"), "{err}");
+    assert_eq!(err.trim_end().lines().count(), 1);
+    assert!(!err.contains("wrong-secret-value-123"));
+
+    let out = run(
+        &server,
+        &["token", "--token-url", "http://example.com/t"],
+        DEMO_CLIENT_SECRET,
+    );
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(stderr(&out).contains("token_url"));
+
+    server.push_fault(Fault::MalformedJson);
+    let out = run(&server, &["token"], DEMO_CLIENT_SECRET);
+    assert_eq!(out.status.code(), Some(9), "{}", stderr(&out));
+
+    let out = run(
+        &server,
+        &["token", "--header", "--json"],
+        DEMO_CLIENT_SECRET,
+    );
+    assert_eq!(out.status.code(), Some(2), "usage error");
+
+    let out = Command::new(env!("CARGO_BIN_EXE_officernd-auth"))
+        .env_clear()
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    assert!(
+        stderr(&out).contains("OFFICERND_CLIENT_ID"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn secret_can_come_from_a_file() {
+    let server = mock();
+    let dir = std::env::temp_dir().join(format!("officernd-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("secret");
+    std::fs::write(&path, format!("{DEMO_CLIENT_SECRET}\n")).unwrap();
+    let out = run(
+        &server,
+        &["check", "--client-secret-file", path.to_str().unwrap()],
+        "ignored-because-file-wins",
+    );
+    std::fs::remove_dir_all(&dir).ok();
+    assert!(out.status.success(), "{}", stderr(&out));
+}
