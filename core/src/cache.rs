@@ -3,6 +3,8 @@
 //! short-lived token is never born expired; the refresh point is pulled earlier by a random
 //! jitter (up to 10 % of the refresh window) so processes started together refresh apart.
 
+use std::cell::RefCell;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use crate::token::Token;
@@ -21,6 +23,8 @@ pub(crate) enum Freshness {
 /// A token with its precomputed thresholds, so the hot path is two comparisons.
 #[derive(Debug)]
 pub(crate) struct CacheEntry {
+    /// Unique in the process, never reused: names this entry in per-thread copies.
+    pub id: u64,
     pub token: Token,
     pub refresh_at: Instant,
     pub usable_until: Instant,
@@ -46,7 +50,9 @@ impl CacheEntry {
             .checked_sub(refresh_ahead + jitter)
             .unwrap_or(issued_at);
         let usable_until = expires_at.checked_sub(min_validity).unwrap_or(issued_at);
+        static NEXT_ID: AtomicU64 = AtomicU64::new(1);
         CacheEntry {
+            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
             token,
             refresh_at: refresh_at.min(usable_until),
             usable_until,
@@ -62,6 +68,56 @@ impl CacheEntry {
         } else {
             Freshness::Expired
         }
+    }
+}
+
+/// Per-thread copies of recently served tokens. Cloning the cached token itself would bump one
+/// reference count shared by every thread, and that cache line bouncing between cores is what
+/// makes a shared `Arc` slow under contention; a thread's own copy keeps the fresh path flat as
+/// threads are added.
+const LOCAL_SLOTS: usize = 4;
+
+thread_local! {
+    static LOCAL_COPIES: RefCell<LocalCopies> = const { RefCell::new(LocalCopies::new()) };
+}
+
+struct LocalCopies {
+    ids: [u64; LOCAL_SLOTS],
+    tokens: [Option<Token>; LOCAL_SLOTS],
+    next: usize,
+}
+
+impl LocalCopies {
+    const fn new() -> Self {
+        LocalCopies {
+            ids: [0; LOCAL_SLOTS],
+            tokens: [const { None }; LOCAL_SLOTS],
+            next: 0,
+        }
+    }
+}
+
+impl CacheEntry {
+    /// The token, as this thread's own copy.
+    #[inline]
+    pub(crate) fn token_for_this_thread(&self) -> Token {
+        LOCAL_COPIES
+            .try_with(|cell| {
+                let mut local = cell.borrow_mut();
+                if let Some(i) = local.ids.iter().position(|id| *id == self.id)
+                    && let Some(t) = &local.tokens[i]
+                {
+                    return t.clone();
+                }
+                let copy = self.token.deep_copy();
+                let i = local.next;
+                local.next = (i + 1) % LOCAL_SLOTS;
+                local.ids[i] = self.id;
+                local.tokens[i] = Some(copy.clone());
+                copy
+            })
+            // During thread teardown the thread-local is gone: share the cached one.
+            .unwrap_or_else(|_| self.token.clone())
     }
 }
 
@@ -111,6 +167,20 @@ mod tests {
         let e = CacheEntry::new(token(t0, 3599), t0, DEFAULT, 0.999_999);
         let earliest = t0 + Duration::from_secs(3299 - 30);
         assert!(e.refresh_at >= earliest && e.refresh_at < t0 + Duration::from_secs(3299));
+    }
+
+    #[test]
+    fn each_thread_gets_its_own_copy_of_the_same_token() {
+        let t0 = Instant::now();
+        let e = CacheEntry::new(token(t0, 3599), t0, DEFAULT, 0.0);
+        let a = e.token_for_this_thread();
+        let b = e.token_for_this_thread();
+        let other = std::thread::scope(|s| s.spawn(|| e.token_for_this_thread()).join().unwrap());
+        assert_eq!(a, e.token);
+        assert_eq!(other, a);
+        assert!(a.shares_allocation(&b), "same thread reuses its copy");
+        assert!(!a.shares_allocation(&other), "other thread has its own");
+        assert!(!a.shares_allocation(&e.token));
     }
 
     #[test]

@@ -143,7 +143,7 @@ impl TokenClient {
         let entry = guard.as_ref()?;
         if self.config.clock.now() < entry.refresh_at {
             self.shared.counters.hits.incr();
-            Some(entry.token.clone())
+            Some(entry.token_for_this_thread())
         } else {
             None
         }

@@ -34,6 +34,36 @@ impl Clock for SystemClock {
     }
 }
 
+/// The clock a client uses: the system clock without an indirect call on the hot path, or an
+/// injected one.
+#[derive(Clone, Debug)]
+pub(crate) enum TimeSource {
+    System,
+    Custom(Arc<dyn Clock>),
+}
+
+impl TimeSource {
+    #[inline]
+    pub(crate) fn now(&self) -> Instant {
+        match self {
+            TimeSource::System => Instant::now(),
+            TimeSource::Custom(c) => c.now(),
+        }
+    }
+    pub(crate) fn wall(&self) -> SystemTime {
+        match self {
+            TimeSource::System => SystemTime::now(),
+            TimeSource::Custom(c) => c.wall(),
+        }
+    }
+    pub(crate) fn sleep(&self, d: Duration) {
+        match self {
+            TimeSource::System => std::thread::sleep(d),
+            TimeSource::Custom(c) => c.sleep(d),
+        }
+    }
+}
+
 /// A clock that only moves when told to (or when something "sleeps" on it). Cheap to clone;
 /// clones share the same time.
 #[derive(Clone)]

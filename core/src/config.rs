@@ -6,7 +6,7 @@ use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::clock::{Clock, SystemClock};
+use crate::clock::{Clock, TimeSource};
 use crate::error::{Error, Result};
 use crate::scopes::Scopes;
 use crate::secret::ClientSecret;
@@ -70,7 +70,7 @@ pub struct Config {
     pub(crate) terminal_error_ttl: Duration,
     pub(crate) share_cache: bool,
     pub(crate) user_agent: String,
-    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) clock: TimeSource,
     pub(crate) store: Option<Arc<dyn TokenStore>>,
 }
 
@@ -376,7 +376,7 @@ impl TokenClientBuilder {
             terminal_error_ttl,
             share_cache: self.share_cache.unwrap_or(true),
             user_agent: format!("officernd-auth/{} ({binding})", env!("CARGO_PKG_VERSION")),
-            clock: self.clock.unwrap_or_else(|| Arc::new(SystemClock)),
+            clock: self.clock.map_or(TimeSource::System, TimeSource::Custom),
             store: self.store,
         })
     }

@@ -94,6 +94,23 @@ impl Token {
         redact(&self.inner.access_token)
     }
 
+    /// A copy with its own allocation (see `cache::CacheEntry::token_for_this_thread`).
+    pub(crate) fn deep_copy(&self) -> Token {
+        let d = &self.inner;
+        Token::new(
+            d.access_token.clone(),
+            d.token_type.clone(),
+            d.scopes.clone(),
+            d.expires_at,
+            d.expires_at_wall,
+        )
+    }
+
+    #[cfg(test)]
+    pub(crate) fn shares_allocation(&self, other: &Token) -> bool {
+        Arc::ptr_eq(&self.inner, &other.inner)
+    }
+
     /// Whether two handles carry the same access token.
     pub fn same_token(&self, other: &Token) -> bool {
         Arc::ptr_eq(&self.inner, &other.inner) || self.access_token() == other.access_token()
