@@ -516,6 +516,13 @@ impl TokenClient {
     }
 }
 
+impl TokenClientBuilder {
+    /// Validates the settings and makes the client.
+    pub fn build(self) -> Result<TokenClient> {
+        Ok(TokenClient::new(self.build_config()?))
+    }
+}
+
 impl fmt::Debug for TokenClient {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("TokenClient")

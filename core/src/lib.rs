@@ -49,10 +49,3 @@ pub use secret::ClientSecret;
 pub use stats::Stats;
 pub use store::{MemoryStore, StoreError, StoreKey, StoreLock, StoredToken, TokenStore};
 pub use token::Token;
-
-impl TokenClientBuilder {
-    /// Validates the settings and makes the client.
-    pub fn build(self) -> Result<TokenClient> {
-        Ok(TokenClient::new(self.build_config()?))
-    }
-}
