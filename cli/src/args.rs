@@ -3,10 +3,11 @@
 //! command-line argument would be visible to every user in `ps`.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
-use officernd_auth::{Error, Result, TokenClientBuilder};
+use officernd_auth::{Error, FileStore, Result, TokenClientBuilder};
 
 /// Prints an OfficeRnD OAuth 2.0 access token, cached and quota-aware.
 #[derive(Debug, Parser)]
@@ -35,6 +36,15 @@ pub struct Cli {
     /// Token endpoint (https://, or http:// to loopback).
     #[arg(long, env = "OFFICERND_TOKEN_URL", global = true)]
     pub token_url: Option<String>,
+
+    /// Do not share tokens through the cache directory (every run then asks the server).
+    #[arg(long, global = true)]
+    pub no_cache: bool,
+
+    /// Directory of the shared token cache [default: $XDG_CACHE_HOME/officernd-auth or
+    /// ~/.cache/officernd-auth].
+    #[arg(long, global = true, value_name = "DIR", conflicts_with = "no_cache")]
+    pub cache_dir: Option<PathBuf>,
 
     /// Overall timeout in seconds.
     #[arg(long, global = true, value_name = "SECONDS", default_value_t = 10.0)]
@@ -104,6 +114,15 @@ impl Cli {
             });
         }
         b = b.timeout(Duration::from_secs_f64(self.timeout));
+        // By default every run shares one token (and one request budget) through the cache
+        // directory, so `$(officernd-auth token)` in a loop or a cron job asks once per hour.
+        if !self.no_cache {
+            let store = match &self.cache_dir {
+                Some(dir) => FileStore::new(dir)?,
+                None => FileStore::open_default()?,
+            };
+            b = b.store(Arc::new(store));
+        }
         b.with_env()
     }
 }

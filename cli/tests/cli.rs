@@ -8,6 +8,7 @@ fn run(server: &MockServer, args: &[&str], secret: &str) -> Output {
     Command::new(env!("CARGO_BIN_EXE_officernd-auth"))
         .args(args)
         .env_clear()
+        .arg("--no-cache")
         .env("OFFICERND_CLIENT_ID", DEMO_CLIENT_ID)
         .env("OFFICERND_CLIENT_SECRET", secret)
         .env("OFFICERND_SCOPES", "officernd.api.read")
@@ -105,6 +106,7 @@ fn each_error_class_has_its_exit_code_and_one_line_on_stderr() {
     assert_eq!(out.status.code(), Some(2), "usage error");
 
     let out = Command::new(env!("CARGO_BIN_EXE_officernd-auth"))
+        .arg("--no-cache")
         .env_clear()
         .output()
         .unwrap();

@@ -446,7 +446,7 @@ impl TokenClient {
         let governor = self.governor();
         let mut retries = 0;
         loop {
-            if let Err(refusal) = governor.lock().acquire(clock.now()) {
+            if let Err(refusal) = self.acquire_request_slot(&governor) {
                 if retries == 0 {
                     self.shared.counters.refused_locally.fetch_add(1, Relaxed);
                     return Err(refusal);
@@ -490,6 +490,34 @@ impl TokenClient {
                     }
                     clock.sleep(pause);
                 }
+            }
+        }
+    }
+
+    /// One request from the budget: this process's, then the store's shared one (processes on a
+    /// machine, hosts of a fleet). A store that fails does not block the request.
+    fn acquire_request_slot(&self, governor: &Local<Governor>) -> Result<()> {
+        let now = self.config.clock.now();
+        governor.lock().acquire(now)?;
+        let Some(store) = &self.config.store else {
+            return Ok(());
+        };
+        let credentials = StoreKey::credentials(&self.config.token_url, &self.config.client_id);
+        match store.take_request_slot(
+            &credentials,
+            self.config.max_requests,
+            self.config.quota_window,
+            self.config.clock.wall(),
+        ) {
+            Ok(None) => Ok(()),
+            Ok(Some(wait)) => {
+                let mut g = governor.lock();
+                g.refund();
+                Err(g.refusal(wait, false))
+            }
+            Err(e) => {
+                log::warn!("{e}; using this process's request budget only");
+                Ok(())
             }
         }
     }

@@ -73,7 +73,13 @@ impl Governor {
         Ok(())
     }
 
-    fn refusal(&self, retry_after: Duration, from_server: bool) -> Error {
+    /// Gives back the slot just taken (a shared budget refused the request after all).
+    pub(crate) fn refund(&mut self) {
+        self.sent.pop_back();
+    }
+
+    /// A local refusal quoting the last real error.
+    pub(crate) fn refusal(&self, retry_after: Duration, from_server: bool) -> Error {
         Error::RateLimited {
             retry_after,
             from_server,

@@ -47,5 +47,9 @@ pub use error::{Error, OAuthErrorBody, Result};
 pub use scopes::Scopes;
 pub use secret::ClientSecret;
 pub use stats::Stats;
-pub use store::{MemoryStore, StoreError, StoreKey, StoreLock, StoredToken, TokenStore};
+#[cfg(unix)]
+pub use store::FileStore;
+pub use store::{
+    MemoryStore, SharedBudget, StoreError, StoreKey, StoreLock, StoredToken, TokenStore,
+};
 pub use token::Token;

@@ -1,130 +1,10 @@
-//! Where tokens are shared beyond one client: the [`TokenStore`] trait and the in-memory store.
-//! File and Redis stores implement the same trait so that processes on one machine, or hosts of
-//! a fleet, fetch one token per lifetime together.
-//!
-//! The client's own memory cache always stays in front: a store is read only when memory has
-//! nothing fresh, and a store failure never makes `token()` fail (it degrades to a direct fetch).
+//! The in-memory store: this process only.
 
 use std::collections::HashMap;
-use std::fmt;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
-use sha2::{Digest, Sha256};
-
-use crate::scopes::Scopes;
-use crate::secret::ClientSecret;
-
-/// Identifies one set of (token URL, client id, secret, normalised scopes) without revealing any
-/// of them: a SHA-256 hex digest. Stores use it as their key; it never holds the secret itself.
-#[derive(Clone, PartialEq, Eq, Hash)]
-pub struct StoreKey(String);
-
-impl StoreKey {
-    /// Derives the key.
-    pub fn derive(
-        token_url: &str,
-        client_id: &str,
-        secret: &ClientSecret,
-        scopes: &Scopes,
-    ) -> Self {
-        let mut h = Sha256::new();
-        for part in [
-            "officernd-auth/v1",
-            token_url,
-            client_id,
-            secret.expose_secret(),
-            &scopes.joined(),
-        ] {
-            // Length-prefixed, so ("ab","c") and ("a","bc") never collide.
-            h.update((part.len() as u64).to_be_bytes());
-            h.update(part.as_bytes());
-        }
-        StoreKey(hex(&h.finalize()))
-    }
-
-    /// The hex digest.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for StoreKey {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "StoreKey({}…)", &self.0[..12])
-    }
-}
-
-pub(crate) fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// A token as kept in a store: wall-clock expiry, since stores outlive processes.
-#[derive(Clone, PartialEq, Eq)]
-pub struct StoredToken {
-    /// The access token.
-    pub access_token: String,
-    /// Always `Bearer`.
-    pub token_type: String,
-    /// Granted scopes.
-    pub scopes: Vec<String>,
-    /// Wall-clock expiry.
-    pub expires_at: SystemTime,
-}
-
-impl fmt::Debug for StoredToken {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("StoredToken")
-            .field("access_token", &crate::token::redact(&self.access_token))
-            .field("scopes", &self.scopes)
-            .field("expires_at", &self.expires_at)
-            .finish()
-    }
-}
-
-/// A store failure. Logged and survived, never surfaced from `token()`.
-#[derive(Debug, Clone, thiserror::Error)]
-#[error("token store {store}: {message}")]
-pub struct StoreError {
-    /// Which store (its [`TokenStore::describe`]).
-    pub store: String,
-    /// What failed (never a token or secret).
-    pub message: String,
-}
-
-/// A held fetch lock; released by [`StoreLock::release`] or on drop.
-pub trait StoreLock: Send {
-    /// Releases the lock (compare-and-delete where the store is shared: a lock that expired and
-    /// was taken by someone else is left alone).
-    fn release(self: Box<Self>) -> Result<(), StoreError>;
-}
-
-/// Shared token storage. Implementations must be safe to call from many threads.
-pub trait TokenStore: Send + Sync + fmt::Debug {
-    /// A stable description, e.g. `memory`, `file:/home/u/.cache/officernd-auth`,
-    /// `redis://host:6379/0` (never a password). Clients differing only in store do not share a cache.
-    fn describe(&self) -> String;
-
-    /// The stored token for `key`, if any (expired ones may be returned; the caller checks).
-    fn get(&self, key: &StoreKey) -> Result<Option<StoredToken>, StoreError>;
-
-    /// Stores `token` unless the store already holds one that expires later. Returns whether
-    /// it was written.
-    fn put_if_newer(&self, key: &StoreKey, token: &StoredToken) -> Result<bool, StoreError>;
-
-    /// Takes the fetch lock for `key`, held at most `ttl` (a crashed holder never blocks others
-    /// longer), waiting until `deadline`. `Ok(None)` means the deadline passed first.
-    fn lock(
-        &self,
-        key: &StoreKey,
-        ttl: Duration,
-        deadline: Instant,
-    ) -> Result<Option<Box<dyn StoreLock>>, StoreError>;
-
-    /// Deletes the stored token for `key` only if it is still `access_token` (another worker may
-    /// already have stored a newer one). Returns whether it was deleted.
-    fn compare_delete(&self, key: &StoreKey, access_token: &str) -> Result<bool, StoreError>;
-}
+use super::{SharedBudget, StoreError, StoreKey, StoreLock, StoredToken, TokenStore};
 
 /// The default store: this process only. Useful on its own for clients that are not shared by
 /// the process-wide cache (e.g. built with `share_cache(false)`), and as the reference
@@ -275,9 +155,15 @@ impl Drop for MemoryLock {
     }
 }
 
+impl SharedBudget for MemoryStore {}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::scopes::Scopes;
+    use crate::secret::ClientSecret;
+    use crate::store::{StoredToken, TokenStore};
+    use std::time::SystemTime;
 
     fn key(n: &str) -> StoreKey {
         StoreKey::derive(
@@ -295,29 +181,6 @@ mod tests {
             scopes: vec![],
             expires_at: SystemTime::UNIX_EPOCH + Duration::from_secs(secs),
         }
-    }
-
-    #[test]
-    fn key_depends_on_every_part_but_not_scope_order() {
-        let s = ClientSecret::new("secret-1");
-        let a = Scopes::parse("b a").unwrap();
-        let k = StoreKey::derive("u", "id", &s, &a);
-        assert_eq!(
-            k,
-            StoreKey::derive("u", "id", &s, &Scopes::parse("a b a").unwrap())
-        );
-        assert_ne!(k, StoreKey::derive("u2", "id", &s, &a));
-        assert_ne!(k, StoreKey::derive("u", "id2", &s, &a));
-        assert_ne!(
-            k,
-            StoreKey::derive("u", "id", &ClientSecret::new("secret-2"), &a)
-        );
-        assert_ne!(
-            k,
-            StoreKey::derive("u", "id", &s, &Scopes::parse("a").unwrap())
-        );
-        assert!(!k.as_str().contains("secret-1"));
-        assert_eq!(k.as_str().len(), 64);
     }
 
     #[test]

@@ -1,0 +1,475 @@
+//! The file store: one token per credentials for every process of a user on one machine
+//! (gunicorn workers, a Node cluster, cron jobs, `$(officernd-auth token)` in a loop).
+//!
+//! Files are `0600` in a `0700` directory owned by the user; a directory that is a symlink, not
+//! owned by the user, or writable by others is refused. Tokens are replaced atomically (temp file,
+//! fsync, rename). A fetch holds an advisory lock (`flock`) on a per-key lock file, which the OS
+//! drops if the holder dies. The request budget is shared through the same directory.
+
+use std::fs::{self, DirBuilder, File, OpenOptions, TryLockError};
+use std::io::{self, Read, Write};
+use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use serde::{Deserialize, Serialize};
+
+use super::{SharedBudget, StoreError, StoreKey, StoreLock, StoredToken, TokenStore};
+use crate::error::Error;
+
+/// Tokens shared through files in one directory.
+#[derive(Debug)]
+pub struct FileStore {
+    dir: PathBuf,
+    /// A corrupt file is reported once, not on every read.
+    warned_corrupt: AtomicBool,
+}
+
+/// The token file's format. `version` lets a future format be told apart from a corrupt file.
+#[derive(Serialize, Deserialize)]
+struct TokenRecord {
+    version: u32,
+    access_token: String,
+    token_type: String,
+    scopes: Vec<String>,
+    expires_at_unix_ms: u64,
+}
+
+/// Send times (Unix ms) of the token requests inside the current budget window.
+#[derive(Serialize, Deserialize, Default)]
+struct BudgetRecord {
+    version: u32,
+    sent_unix_ms: Vec<u64>,
+}
+
+const FORMAT_VERSION: u32 = 1;
+/// Poll interval bounds while another process holds the fetch lock.
+const LOCK_POLL_MIN: Duration = Duration::from_millis(5);
+const LOCK_POLL_MAX: Duration = Duration::from_millis(100);
+
+impl FileStore {
+    /// A store in `dir`, created `0700` if missing. Refuses a directory that is a symlink, is
+    /// not owned by the current user, or that others can write.
+    pub fn new(dir: impl Into<PathBuf>) -> Result<FileStore, Error> {
+        let dir = dir.into();
+        secure_dir(&dir).map_err(|reason| Error::Config {
+            setting: "store_path".into(),
+            reason: format!("{}: {reason}", dir.display()),
+        })?;
+        Ok(FileStore {
+            dir,
+            warned_corrupt: AtomicBool::new(false),
+        })
+    }
+
+    /// `$XDG_CACHE_HOME/officernd-auth`, or `~/.cache/officernd-auth`.
+    pub fn default_dir() -> Option<PathBuf> {
+        let base = std::env::var_os("XDG_CACHE_HOME")
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+            .or_else(|| {
+                std::env::var_os("HOME")
+                    .filter(|v| !v.is_empty())
+                    .map(|h| PathBuf::from(h).join(".cache"))
+            })?;
+        Some(base.join("officernd-auth"))
+    }
+
+    /// A store in [`FileStore::default_dir`].
+    pub fn open_default() -> Result<FileStore, Error> {
+        let dir = Self::default_dir().ok_or_else(|| Error::Config {
+            setting: "store_path".into(),
+            reason: "neither XDG_CACHE_HOME nor HOME is set; name a directory".into(),
+        })?;
+        Self::new(dir)
+    }
+
+    /// The directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    fn token_path(&self, key: &StoreKey) -> PathBuf {
+        self.dir.join(format!("{}.token", key.as_str()))
+    }
+
+    fn err(&self, what: &str, e: impl std::fmt::Display) -> StoreError {
+        StoreError {
+            store: self.describe(),
+            message: format!("{what}: {e}"),
+        }
+    }
+
+    fn read_json<T: for<'de> Deserialize<'de>>(
+        &self,
+        path: &Path,
+    ) -> Result<Option<T>, StoreError> {
+        let mut text = String::new();
+        match File::open(path) {
+            Ok(mut f) => {
+                if let Err(e) = f.read_to_string(&mut text) {
+                    self.warn_corrupt(path, &e);
+                    return Ok(None);
+                }
+            }
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(self.err("read", e)),
+        }
+        match serde_json::from_str(&text) {
+            Ok(v) => Ok(Some(v)),
+            Err(e) => {
+                self.warn_corrupt(path, &e);
+                Ok(None)
+            }
+        }
+    }
+
+    fn warn_corrupt(&self, path: &Path, e: &dyn std::fmt::Display) {
+        if !self.warned_corrupt.swap(true, Ordering::Relaxed) {
+            log::warn!(
+                "ignoring unreadable token store file {} ({e}); it will be replaced",
+                path.display()
+            );
+        }
+    }
+
+    /// Temp file in the same directory, fsync, rename over: readers see the old or the new
+    /// file, never half of one.
+    fn write_atomic(&self, path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
+        let tmp = self.dir.join(format!(
+            ".tmp-{}-{:016x}",
+            std::process::id(),
+            fastrand::u64(..)
+        ));
+        let result = (|| {
+            let mut f = OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .mode(0o600)
+                .open(&tmp)?;
+            f.write_all(bytes)?;
+            f.sync_all()?;
+            fs::rename(&tmp, path)?;
+            File::open(&self.dir)?.sync_all()
+        })();
+        if result.is_err() {
+            let _ = fs::remove_file(&tmp);
+        }
+        result.map_err(|e| self.err("write", e))
+    }
+
+    fn open_lock_file(&self, name: &str) -> Result<File, StoreError> {
+        OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .read(true)
+            .write(true)
+            .mode(0o600)
+            .open(self.dir.join(name))
+            .map_err(|e| self.err("open lock file", e))
+    }
+}
+
+fn secure_dir(dir: &Path) -> Result<(), String> {
+    let meta = match fs::symlink_metadata(dir) {
+        Ok(m) => m,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            DirBuilder::new()
+                .recursive(true)
+                .mode(0o700)
+                .create(dir)
+                .map_err(|e| format!("cannot create: {e}"))?;
+            fs::symlink_metadata(dir).map_err(|e| e.to_string())?
+        }
+        Err(e) => return Err(e.to_string()),
+    };
+    if meta.file_type().is_symlink() {
+        return Err("is a symlink; refusing it (name the real directory)".into());
+    }
+    if !meta.is_dir() {
+        return Err("is not a directory".into());
+    }
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    let me = unsafe { libc::geteuid() };
+    if meta.uid() != me {
+        return Err(format!(
+            "is owned by uid {}, not by this user ({me})",
+            meta.uid()
+        ));
+    }
+    if meta.mode() & 0o022 != 0 {
+        return Err(format!(
+            "is writable by other users (mode {:o}); use a private directory",
+            meta.mode() & 0o777
+        ));
+    }
+    if meta.mode() & 0o077 != 0 {
+        fs::set_permissions(dir, fs::Permissions::from_mode(0o700))
+            .map_err(|e| format!("cannot make it private: {e}"))?;
+    }
+    Ok(())
+}
+
+fn unix_ms(t: SystemTime) -> u64 {
+    t.duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
+}
+
+impl TokenStore for FileStore {
+    fn describe(&self) -> String {
+        format!("file:{}", self.dir.display())
+    }
+
+    fn get(&self, key: &StoreKey) -> Result<Option<StoredToken>, StoreError> {
+        let Some(r) = self.read_json::<TokenRecord>(&self.token_path(key))? else {
+            return Ok(None);
+        };
+        if r.version != FORMAT_VERSION || r.access_token.is_empty() {
+            self.warn_corrupt(&self.token_path(key), &"unknown format");
+            return Ok(None);
+        }
+        Ok(Some(StoredToken {
+            access_token: r.access_token,
+            token_type: r.token_type,
+            scopes: r.scopes,
+            expires_at: UNIX_EPOCH + Duration::from_millis(r.expires_at_unix_ms),
+        }))
+    }
+
+    fn put_if_newer(&self, key: &StoreKey, token: &StoredToken) -> Result<bool, StoreError> {
+        if let Some(old) = self.get(key)?
+            && old.expires_at >= token.expires_at
+        {
+            return Ok(false);
+        }
+        let record = TokenRecord {
+            version: FORMAT_VERSION,
+            access_token: token.access_token.clone(),
+            token_type: token.token_type.clone(),
+            scopes: token.scopes.clone(),
+            expires_at_unix_ms: unix_ms(token.expires_at),
+        };
+        let bytes = serde_json::to_vec(&record).map_err(|e| self.err("encode", e))?;
+        self.write_atomic(&self.token_path(key), &bytes)?;
+        Ok(true)
+    }
+
+    fn lock(
+        &self,
+        key: &StoreKey,
+        _ttl: Duration,
+        deadline: Instant,
+    ) -> Result<Option<Box<dyn StoreLock>>, StoreError> {
+        // flock needs no expiry: the OS releases it when the holder exits or crashes.
+        let file = self.open_lock_file(&format!("{}.lock", key.as_str()))?;
+        let mut pause = LOCK_POLL_MIN;
+        loop {
+            match file.try_lock() {
+                Ok(()) => return Ok(Some(Box::new(FileLock { file }))),
+                Err(TryLockError::WouldBlock) => {}
+                Err(TryLockError::Error(e)) => return Err(self.err("lock", e)),
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                return Ok(None);
+            }
+            std::thread::sleep(pause.min(deadline - now));
+            pause = (pause * 2).min(LOCK_POLL_MAX);
+        }
+    }
+
+    fn compare_delete(&self, key: &StoreKey, access_token: &str) -> Result<bool, StoreError> {
+        match self.get(key)? {
+            Some(t) if t.access_token == access_token => {
+                match fs::remove_file(self.token_path(key)) {
+                    Ok(()) => Ok(true),
+                    Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(false),
+                    Err(e) => Err(self.err("delete", e)),
+                }
+            }
+            _ => Ok(false),
+        }
+    }
+}
+
+impl SharedBudget for FileStore {
+    fn take_request_slot(
+        &self,
+        credentials: &str,
+        capacity: u32,
+        window: Duration,
+        now: SystemTime,
+    ) -> Result<Option<Duration>, StoreError> {
+        let lock = self.open_lock_file(&format!("budget-{credentials}.lock"))?;
+        // Held for a read and a small write: blocking is fine.
+        lock.lock().map_err(|e| self.err("lock budget", e))?;
+        let path = self.dir.join(format!("budget-{credentials}.json"));
+        let mut record = self.read_json::<BudgetRecord>(&path)?.unwrap_or_default();
+        let now_ms = unix_ms(now);
+        let window_ms = window.as_millis() as u64;
+        record
+            .sent_unix_ms
+            .retain(|t| now_ms.saturating_sub(*t) < window_ms && *t <= now_ms + window_ms);
+        record.sent_unix_ms.sort_unstable();
+        if record.sent_unix_ms.len() as u32 >= capacity {
+            let oldest = record.sent_unix_ms[0];
+            let wait = Duration::from_millis((oldest + window_ms).saturating_sub(now_ms));
+            return Ok(Some(wait));
+        }
+        record.sent_unix_ms.push(now_ms);
+        record.version = FORMAT_VERSION;
+        let bytes = serde_json::to_vec(&record).map_err(|e| self.err("encode", e))?;
+        self.write_atomic(&path, &bytes)?;
+        Ok(None)
+    }
+}
+
+struct FileLock {
+    file: File,
+}
+
+impl StoreLock for FileLock {
+    fn release(self: Box<Self>) -> Result<(), StoreError> {
+        // Dropping the file closes it, which releases the lock as well.
+        let _ = self.file.unlock();
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scopes::Scopes;
+    use crate::secret::ClientSecret;
+
+    fn temp_dir(name: &str) -> PathBuf {
+        let d = std::env::temp_dir().join(format!(
+            "officernd-filestore-{name}-{}-{:x}",
+            std::process::id(),
+            fastrand::u64(..)
+        ));
+        let _ = fs::remove_dir_all(&d);
+        d
+    }
+
+    fn key() -> StoreKey {
+        StoreKey::derive(
+            "https://x/t",
+            "id",
+            &ClientSecret::new("s"),
+            &Scopes::default(),
+        )
+    }
+
+    fn tok(s: &str, secs: u64) -> StoredToken {
+        StoredToken {
+            access_token: s.into(),
+            token_type: "Bearer".into(),
+            scopes: vec!["a".into()],
+            expires_at: UNIX_EPOCH + Duration::from_secs(secs),
+        }
+    }
+
+    #[test]
+    fn creates_a_private_directory_and_private_files() {
+        let d = temp_dir("perm");
+        let s = FileStore::new(&d).unwrap();
+        assert_eq!(fs::metadata(&d).unwrap().mode() & 0o777, 0o700);
+        s.put_if_newer(&key(), &tok("t1", 100)).unwrap();
+        let f = s.token_path(&key());
+        assert_eq!(fs::metadata(&f).unwrap().mode() & 0o777, 0o600);
+        assert_eq!(s.get(&key()).unwrap().unwrap(), tok("t1", 100));
+        fs::remove_dir_all(&d).unwrap();
+    }
+
+    #[test]
+    fn refuses_symlinks_and_shared_directories() {
+        let d = temp_dir("refuse");
+        fs::create_dir_all(&d).unwrap();
+        let link = d.with_extension("link");
+        std::os::unix::fs::symlink(&d, &link).unwrap();
+        let e = FileStore::new(&link).unwrap_err();
+        assert!(e.to_string().contains("symlink"), "{e}");
+        fs::set_permissions(&d, fs::Permissions::from_mode(0o777)).unwrap();
+        let e = FileStore::new(&d).unwrap_err();
+        assert!(e.to_string().contains("writable by other users"), "{e}");
+        assert_eq!(e.code(), "config");
+        fs::remove_file(&link).unwrap();
+        fs::remove_dir_all(&d).unwrap();
+    }
+
+    #[test]
+    fn corrupt_and_foreign_files_are_ignored_then_replaced() {
+        let d = temp_dir("corrupt");
+        let s = FileStore::new(&d).unwrap();
+        for junk in [
+            "",
+            "{\"access_tok",
+            "[1,2,3]",
+            "{\"version\":99,\"access_token\":\"x\",\"token_type\":\"Bearer\",\"scopes\":[],\"expires_at_unix_ms\":1}",
+        ] {
+            fs::write(s.token_path(&key()), junk).unwrap();
+            assert_eq!(s.get(&key()).unwrap(), None, "{junk}");
+        }
+        assert!(s.put_if_newer(&key(), &tok("t", 5)).unwrap());
+        assert_eq!(s.get(&key()).unwrap().unwrap().access_token, "t");
+        fs::remove_dir_all(&d).unwrap();
+    }
+
+    #[test]
+    fn put_if_newer_and_compare_delete() {
+        let d = temp_dir("cas");
+        let s = FileStore::new(&d).unwrap();
+        assert!(s.put_if_newer(&key(), &tok("new", 200)).unwrap());
+        assert!(!s.put_if_newer(&key(), &tok("old", 100)).unwrap());
+        assert!(!s.compare_delete(&key(), "old").unwrap());
+        assert!(s.compare_delete(&key(), "new").unwrap());
+        assert_eq!(s.get(&key()).unwrap(), None);
+        fs::remove_dir_all(&d).unwrap();
+    }
+
+    #[test]
+    fn lock_excludes_a_second_holder_until_released() {
+        let d = temp_dir("lock");
+        let s = FileStore::new(&d).unwrap();
+        let now = Instant::now();
+        let held = s
+            .lock(&key(), Duration::from_secs(10), now)
+            .unwrap()
+            .unwrap();
+        assert!(
+            s.lock(&key(), Duration::from_secs(10), now)
+                .unwrap()
+                .is_none()
+        );
+        held.release().unwrap();
+        assert!(
+            s.lock(&key(), Duration::from_secs(10), now)
+                .unwrap()
+                .is_some()
+        );
+        fs::remove_dir_all(&d).unwrap();
+    }
+
+    #[test]
+    fn budget_is_shared_through_the_directory() {
+        let d = temp_dir("budget");
+        let a = FileStore::new(&d).unwrap();
+        let b = FileStore::new(&d).unwrap();
+        let t0 = UNIX_EPOCH + Duration::from_secs(1_000_000);
+        let w = Duration::from_secs(60);
+        for i in 0..5 {
+            let s = if i % 2 == 0 { &a } else { &b };
+            assert_eq!(s.take_request_slot("c", 5, w, t0).unwrap(), None);
+        }
+        assert_eq!(
+            a.take_request_slot("c", 5, w, t0 + Duration::from_secs(10))
+                .unwrap(),
+            Some(Duration::from_secs(50))
+        );
+        assert_eq!(b.take_request_slot("c", 5, w, t0 + w).unwrap(), None);
+        assert_eq!(a.take_request_slot("other", 5, w, t0).unwrap(), None);
+        fs::remove_dir_all(&d).unwrap();
+    }
+}

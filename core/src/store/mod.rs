@@ -1,0 +1,208 @@
+//! Where tokens are shared beyond one client: the [`TokenStore`] trait and the in-memory store.
+//! File and Redis stores implement the same trait so that processes on one machine, or hosts of
+//! a fleet, fetch one token per lifetime together.
+//!
+//! The client's own memory cache always stays in front: a store is read only when memory has
+//! nothing fresh, and a store failure never makes `token()` fail (it degrades to a direct fetch).
+
+#[cfg(unix)]
+mod file;
+mod memory;
+
+#[cfg(unix)]
+pub use file::FileStore;
+pub use memory::MemoryStore;
+
+use std::fmt;
+use std::time::{Duration, Instant, SystemTime};
+
+use sha2::{Digest, Sha256};
+
+use crate::scopes::Scopes;
+use crate::secret::ClientSecret;
+
+/// Identifies one set of (token URL, client id, secret, normalised scopes) without revealing any
+/// of them: a SHA-256 hex digest. Stores use it as their key; it never holds the secret itself.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct StoreKey(String);
+
+impl StoreKey {
+    /// Derives the key.
+    pub fn derive(
+        token_url: &str,
+        client_id: &str,
+        secret: &ClientSecret,
+        scopes: &Scopes,
+    ) -> Self {
+        let mut h = Sha256::new();
+        for part in [
+            "officernd-auth/v1",
+            token_url,
+            client_id,
+            secret.expose_secret(),
+            &scopes.joined(),
+        ] {
+            // Length-prefixed, so ("ab","c") and ("a","bc") never collide.
+            h.update((part.len() as u64).to_be_bytes());
+            h.update(part.as_bytes());
+        }
+        StoreKey(hex(&h.finalize()))
+    }
+
+    /// Names the request budget of (token URL, client id) — the unit OfficeRnD rate-limits —
+    /// without revealing either.
+    pub fn credentials(token_url: &str, client_id: &str) -> String {
+        let mut h = Sha256::new();
+        for part in ["officernd-auth/budget/v1", token_url, client_id] {
+            h.update((part.len() as u64).to_be_bytes());
+            h.update(part.as_bytes());
+        }
+        hex(&h.finalize()[..16])
+    }
+
+    /// The hex digest.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for StoreKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "StoreKey({}…)", &self.0[..12])
+    }
+}
+
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A token as kept in a store: wall-clock expiry, since stores outlive processes.
+#[derive(Clone, PartialEq, Eq)]
+pub struct StoredToken {
+    /// The access token.
+    pub access_token: String,
+    /// Always `Bearer`.
+    pub token_type: String,
+    /// Granted scopes.
+    pub scopes: Vec<String>,
+    /// Wall-clock expiry.
+    pub expires_at: SystemTime,
+}
+
+impl fmt::Debug for StoredToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StoredToken")
+            .field("access_token", &crate::token::redact(&self.access_token))
+            .field("scopes", &self.scopes)
+            .field("expires_at", &self.expires_at)
+            .finish()
+    }
+}
+
+/// A store failure. Logged and survived, never surfaced from `token()`.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("token store {store}: {message}")]
+pub struct StoreError {
+    /// Which store (its [`TokenStore::describe`]).
+    pub store: String,
+    /// What failed (never a token or secret).
+    pub message: String,
+}
+
+/// A held fetch lock; released by [`StoreLock::release`] or on drop.
+pub trait StoreLock: Send {
+    /// Releases the lock (compare-and-delete where the store is shared: a lock that expired and
+    /// was taken by someone else is left alone).
+    fn release(self: Box<Self>) -> Result<(), StoreError>;
+}
+
+/// Shared token storage. Implementations must be safe to call from many threads.
+pub trait TokenStore: SharedBudget + Send + Sync + fmt::Debug {
+    /// A stable description, e.g. `memory`, `file:/home/u/.cache/officernd-auth`,
+    /// `redis://host:6379/0` (never a password). Clients differing only in store do not share a cache.
+    fn describe(&self) -> String;
+
+    /// The stored token for `key`, if any (expired ones may be returned; the caller checks).
+    fn get(&self, key: &StoreKey) -> Result<Option<StoredToken>, StoreError>;
+
+    /// Stores `token` unless the store already holds one that expires later. Returns whether
+    /// it was written.
+    fn put_if_newer(&self, key: &StoreKey, token: &StoredToken) -> Result<bool, StoreError>;
+
+    /// Takes the fetch lock for `key`, held at most `ttl` (a crashed holder never blocks others
+    /// longer), waiting until `deadline`. `Ok(None)` means the deadline passed first.
+    fn lock(
+        &self,
+        key: &StoreKey,
+        ttl: Duration,
+        deadline: Instant,
+    ) -> Result<Option<Box<dyn StoreLock>>, StoreError>;
+
+    /// Deletes the stored token for `key` only if it is still `access_token` (another worker may
+    /// already have stored a newer one). Returns whether it was deleted.
+    fn compare_delete(&self, key: &StoreKey, access_token: &str) -> Result<bool, StoreError>;
+}
+
+/// Shared bookkeeping of the request budget, for stores that span processes: every process
+/// using the store draws from one budget per credentials. The default (for stores that do not
+/// span processes) grants every request; the in-process governor still applies.
+pub trait SharedBudget {
+    /// Takes one request from the budget of `credentials` (an opaque hash of token URL and client
+    /// id): `Ok(None)` if granted, `Ok(Some(wait))` if spent, with how long until a slot frees.
+    fn take_request_slot(
+        &self,
+        credentials: &str,
+        capacity: u32,
+        window: Duration,
+        now: SystemTime,
+    ) -> Result<Option<Duration>, StoreError> {
+        let _ = (credentials, capacity, window, now);
+        Ok(None)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(n: &str) -> StoreKey {
+        StoreKey::derive(
+            "https://x/t",
+            n,
+            &ClientSecret::new("s"),
+            &Scopes::default(),
+        )
+    }
+
+    fn tok(s: &str, secs: u64) -> StoredToken {
+        StoredToken {
+            access_token: s.into(),
+            token_type: "Bearer".into(),
+            scopes: vec![],
+            expires_at: SystemTime::UNIX_EPOCH + Duration::from_secs(secs),
+        }
+    }
+
+    #[test]
+    fn key_depends_on_every_part_but_not_scope_order() {
+        let s = ClientSecret::new("secret-1");
+        let a = Scopes::parse("b a").unwrap();
+        let k = StoreKey::derive("u", "id", &s, &a);
+        assert_eq!(
+            k,
+            StoreKey::derive("u", "id", &s, &Scopes::parse("a b a").unwrap())
+        );
+        assert_ne!(k, StoreKey::derive("u2", "id", &s, &a));
+        assert_ne!(k, StoreKey::derive("u", "id2", &s, &a));
+        assert_ne!(
+            k,
+            StoreKey::derive("u", "id", &ClientSecret::new("secret-2"), &a)
+        );
+        assert_ne!(
+            k,
+            StoreKey::derive("u", "id", &s, &Scopes::parse("a").unwrap())
+        );
+        assert!(!k.as_str().contains("secret-1"));
+        assert_eq!(k.as_str().len(), 64);
+    }
+}
