@@ -165,24 +165,6 @@ pub trait SharedBudget {
 mod tests {
     use super::*;
 
-    fn key(n: &str) -> StoreKey {
-        StoreKey::derive(
-            "https://x/t",
-            n,
-            &ClientSecret::new("s"),
-            &Scopes::default(),
-        )
-    }
-
-    fn tok(s: &str, secs: u64) -> StoredToken {
-        StoredToken {
-            access_token: s.into(),
-            token_type: "Bearer".into(),
-            scopes: vec![],
-            expires_at: SystemTime::UNIX_EPOCH + Duration::from_secs(secs),
-        }
-    }
-
     #[test]
     fn key_depends_on_every_part_but_not_scope_order() {
         let s = ClientSecret::new("secret-1");
