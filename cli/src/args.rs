@@ -3,11 +3,10 @@
 //! command-line argument would be visible to every user in `ps`.
 
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
-use officernd_auth::{Error, FileStore, Result, TokenClientBuilder};
+use officernd_auth::{Error, Result, TokenClientBuilder};
 
 /// Prints an OfficeRnD OAuth 2.0 access token, cached and quota-aware.
 #[derive(Debug, Parser)]
@@ -37,14 +36,25 @@ pub struct Cli {
     #[arg(long, env = "OFFICERND_TOKEN_URL", global = true)]
     pub token_url: Option<String>,
 
-    /// Do not share tokens through the cache directory (every run then asks the server).
-    #[arg(long, global = true)]
-    pub no_cache: bool,
+    /// Where runs share the token and the request budget: "file" (this user on this machine),
+    /// a redis:// or rediss:// URL (every host), or "memory" (no sharing).
+    #[arg(
+        long,
+        env = "OFFICERND_STORE",
+        global = true,
+        default_value = "file",
+        hide_env_values = true
+    )]
+    pub store: String,
 
-    /// Directory of the shared token cache [default: $XDG_CACHE_HOME/officernd-auth or
+    /// Directory of the file store [default: $XDG_CACHE_HOME/officernd-auth or
     /// ~/.cache/officernd-auth].
-    #[arg(long, global = true, value_name = "DIR", conflicts_with = "no_cache")]
+    #[arg(long, env = "OFFICERND_STORE_PATH", global = true, value_name = "DIR")]
     pub cache_dir: Option<PathBuf>,
+
+    /// Share nothing: every run asks the server (same as --store memory).
+    #[arg(long, global = true, conflicts_with_all = ["store", "cache_dir"])]
+    pub no_cache: bool,
 
     /// Overall timeout in seconds.
     #[arg(long, global = true, value_name = "SECONDS", default_value_t = 10.0)]
@@ -116,13 +126,13 @@ impl Cli {
         b = b.timeout(Duration::from_secs_f64(self.timeout));
         // By default every run shares one token (and one request budget) through the cache
         // directory, so `$(officernd-auth token)` in a loop or a cron job asks once per hour.
-        if !self.no_cache {
-            let store = match &self.cache_dir {
-                Some(dir) => FileStore::new(dir)?,
-                None => FileStore::open_default()?,
-            };
-            b = b.store(Arc::new(store));
-        }
+        let spec = if self.no_cache { "memory" } else { &self.store };
+        let path = if spec == "file" {
+            self.cache_dir.as_deref()
+        } else {
+            None
+        };
+        b = b.store_spec(spec, path)?;
         b.with_env()
     }
 }

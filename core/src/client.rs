@@ -4,6 +4,7 @@
 
 use std::fmt;
 use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
 use std::sync::atomic::Ordering::Relaxed;
 use std::time::{Instant, SystemTime};
 
@@ -19,7 +20,7 @@ use crate::registry::Registry;
 use crate::response::{Grant, interpret};
 use crate::retry;
 use crate::stats::{Counters, Stats};
-use crate::store::{StoreKey, StoredToken};
+use crate::store::{StoreError, StoreKey, StoredToken};
 use crate::token::Token;
 
 /// A cached, single-flight, quota-aware OfficeRnD token client. Cheap to clone; safe to share
@@ -37,6 +38,8 @@ struct Shared {
     flight: PerProcess<Flight>,
     governor: Arc<PerProcess<Governor>>,
     counters: Counters,
+    /// False during a store outage (so it is logged once, not per call).
+    store_healthy: AtomicBool,
 }
 
 /// Single-flight bookkeeping of this process.
@@ -104,6 +107,7 @@ impl TokenClient {
             flight: PerProcess::new(Flight::default()),
             governor,
             counters: Counters::default(),
+            store_healthy: AtomicBool::new(true),
         };
         let shared = if config.share_cache {
             let budget_key = (config.token_url.clone(), config.client_id.clone());
@@ -168,10 +172,11 @@ impl TokenClient {
             other => other.clone(),
         });
         let dropped = previous.is_some_and(|e| e.token.same_token(token));
-        if let Some(store) = &self.config.store
-            && let Err(e) = store.compare_delete(&self.shared.key, token.access_token())
-        {
-            log::warn!("{e}; token dropped from memory only");
+        if let Some(store) = &self.config.store {
+            self.store_op(
+                store.compare_delete(&self.shared.key, token.access_token()),
+                "token dropped from memory only",
+            );
         }
         if dropped {
             log::info!("token {} invalidated", token.redacted());
@@ -366,9 +371,12 @@ impl TokenClient {
         if let Some(t) = self.adopt_from_store(store.as_ref()) {
             return Ok(t);
         }
-        let lock = match store.lock(&self.shared.key, self.config.timeout, deadline) {
-            Ok(Some(lock)) => Some(lock),
-            Ok(None) => {
+        let lock = match self.store_op(
+            store.lock(&self.shared.key, self.config.timeout, deadline),
+            "fetching without the shared lock",
+        ) {
+            Some(Some(lock)) => Some(lock),
+            Some(None) => {
                 // The holder did not finish in time; it may still have stored a token.
                 return self
                     .adopt_from_store(store.as_ref())
@@ -377,10 +385,7 @@ impl TokenClient {
                         message: format!("waiting for the {} store's fetch lock", store.describe()),
                     });
             }
-            Err(e) => {
-                log::warn!("{e}; fetching without the shared lock");
-                None
-            }
+            None => None,
         };
         if lock.is_some()
             && let Some(t) = self.adopt_from_store(store.as_ref())
@@ -395,27 +400,20 @@ impl TokenClient {
                 scopes: t.scopes().to_vec(),
                 expires_at: t.expires_at(),
             };
-            if let Err(e) = store.put_if_newer(&self.shared.key, &stored) {
-                log::warn!("{e}; token kept in memory only");
-            }
+            self.store_op(
+                store.put_if_newer(&self.shared.key, &stored),
+                "token kept in memory only",
+            );
         }
-        if let Some(lock) = lock
-            && let Err(e) = lock.release()
-        {
-            log::warn!("{e}");
+        if let Some(lock) = lock {
+            self.store_op(lock.release(), "the lock will expire by itself");
         }
         result
     }
 
     /// Takes a fresh token another client or process left in the store.
     fn adopt_from_store(&self, store: &dyn crate::store::TokenStore) -> Option<Token> {
-        let stored = match store.get(&self.shared.key) {
-            Ok(s) => s?,
-            Err(e) => {
-                log::warn!("{e}; fetching directly");
-                return None;
-            }
-        };
+        let stored = self.store_op(store.get(&self.shared.key), "fetching directly")??;
         let (now, wall) = (self.config.clock.now(), self.config.clock.wall());
         let left = stored.expires_at.duration_since(wall).ok()?;
         let token = Token::new(
@@ -494,6 +492,27 @@ impl TokenClient {
         }
     }
 
+    /// A store that fails degrades to memory: one warning when an outage starts, one notice
+    /// when it ends, never an error from `token()`.
+    fn store_op<T>(&self, result: std::result::Result<T, StoreError>, fallback: &str) -> Option<T> {
+        match result {
+            Ok(v) => {
+                if !self.shared.store_healthy.swap(true, Relaxed) {
+                    log::info!("token store is answering again");
+                }
+                Some(v)
+            }
+            Err(e) => {
+                if self.shared.store_healthy.swap(false, Relaxed) {
+                    log::warn!("{e}; {fallback} (store errors are not repeated until it recovers)");
+                } else {
+                    log::debug!("{e}; {fallback}");
+                }
+                None
+            }
+        }
+    }
+
     /// One request from the budget: this process's, then the store's shared one (processes on a
     /// machine, hosts of a fleet). A store that fails does not block the request.
     fn acquire_request_slot(&self, governor: &Local<Governor>) -> Result<()> {
@@ -503,22 +522,19 @@ impl TokenClient {
             return Ok(());
         };
         let credentials = StoreKey::credentials(&self.config.token_url, &self.config.client_id);
-        match store.take_request_slot(
+        let shared = store.take_request_slot(
             &credentials,
             self.config.max_requests,
             self.config.quota_window,
             self.config.clock.wall(),
-        ) {
-            Ok(None) => Ok(()),
-            Ok(Some(wait)) => {
+        );
+        match self.store_op(shared, "using this process's request budget only") {
+            Some(Some(wait)) => {
                 let mut g = governor.lock();
                 g.refund();
                 Err(g.refusal(wait, false))
             }
-            Err(e) => {
-                log::warn!("{e}; using this process's request budget only");
-                Ok(())
-            }
+            Some(None) | None => Ok(()),
         }
     }
 

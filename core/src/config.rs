@@ -25,6 +25,10 @@ pub mod env {
     pub const SCOPES: &str = "OFFICERND_SCOPES";
     /// Token endpoint; defaults to [`super::DEFAULT_TOKEN_URL`].
     pub const TOKEN_URL: &str = "OFFICERND_TOKEN_URL";
+    /// Token store: `memory` (default), `file`, or a `redis://` URL.
+    pub const STORE: &str = "OFFICERND_STORE";
+    /// Directory of the file store.
+    pub const STORE_PATH: &str = "OFFICERND_STORE_PATH";
 }
 
 /// Defaults, public so bindings document the same numbers.
@@ -143,6 +147,8 @@ pub struct TokenClientBuilder {
     binding: Option<String>,
     clock: Option<Arc<dyn Clock>>,
     store: Option<Arc<dyn TokenStore>>,
+    /// A store was chosen explicitly (possibly `memory`): the environment does not override it.
+    store_set: bool,
 }
 
 impl fmt::Debug for TokenClientBuilder {
@@ -242,10 +248,20 @@ impl TokenClientBuilder {
     /// cache of this process, shared by every client with the same key).
     pub fn store(mut self, v: Arc<dyn TokenStore>) -> Self {
         self.store = Some(v);
+        self.store_set = true;
         self
     }
 
-    /// Fills unset id, secret, scopes and URL from `OFFICERND_*` environment variables.
+    /// Where tokens are shared, by name: `memory` (this process, the default), `file` (every
+    /// process of this user on this machine; in `path` or the default cache directory), or a
+    /// `redis://` / `rediss://` URL (every host of a fleet). See [`crate::store::open`].
+    pub fn store_spec(mut self, spec: &str, path: Option<&std::path::Path>) -> Result<Self> {
+        self.store = crate::store::open(spec, path)?;
+        self.store_set = true;
+        Ok(self)
+    }
+
+    /// Fills unset id, secret, scopes, URL and store from `OFFICERND_*` environment variables.
     pub fn with_env(self) -> Result<Self> {
         self.with_env_from(|name| std::env::var(name).ok())
     }
@@ -275,6 +291,14 @@ impl TokenClientBuilder {
         {
             validate_token_url(&u).map_err(|e| rename_setting(e, env::TOKEN_URL))?;
             self.token_url = Some(u);
+        }
+        if !self.store_set
+            && self.store.is_none()
+            && let Some(spec) = get(env::STORE)
+        {
+            let path = get(env::STORE_PATH).map(std::path::PathBuf::from);
+            self.store = crate::store::open(&spec, path.as_deref())
+                .map_err(|e| rename_setting(e, env::STORE))?;
         }
         Ok(self)
     }

@@ -49,6 +49,8 @@ pub use secret::ClientSecret;
 pub use stats::Stats;
 #[cfg(unix)]
 pub use store::FileStore;
+#[cfg(feature = "redis")]
+pub use store::RedisStore;
 pub use store::{
     MemoryStore, SharedBudget, StoreError, StoreKey, StoreLock, StoredToken, TokenStore,
 };

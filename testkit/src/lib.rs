@@ -19,6 +19,7 @@ mod config;
 mod control;
 mod faults;
 mod rate_limit;
+mod redis_server;
 mod resource;
 mod responses;
 mod server;
@@ -30,4 +31,5 @@ pub use config::{
     RateLimit,
 };
 pub use faults::Fault;
+pub use redis_server::RedisServer;
 pub use server::MockServer;

@@ -8,16 +8,23 @@
 #[cfg(unix)]
 mod file;
 mod memory;
+#[cfg(feature = "redis")]
+mod redis;
 
 #[cfg(unix)]
 pub use file::FileStore;
 pub use memory::MemoryStore;
+#[cfg(feature = "redis")]
+pub use redis::RedisStore;
 
 use std::fmt;
+use std::path::Path;
+use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
 use sha2::{Digest, Sha256};
 
+use crate::error::Error;
 use crate::scopes::Scopes;
 use crate::secret::ClientSecret;
 
@@ -109,7 +116,8 @@ pub struct StoreError {
     pub message: String,
 }
 
-/// A held fetch lock; released by [`StoreLock::release`] or on drop.
+/// A held fetch lock; released by [`StoreLock::release`] or on drop (implementations must
+/// release on drop too: an early return must never leave other processes waiting for a TTL).
 pub trait StoreLock: Send {
     /// Releases the lock (compare-and-delete where the store is shared: a lock that expired and
     /// was taken by someone else is left alone).
@@ -143,6 +151,45 @@ pub trait TokenStore: SharedBudget + Send + Sync + fmt::Debug {
     fn compare_delete(&self, key: &StoreKey, access_token: &str) -> Result<bool, StoreError>;
 }
 
+/// Opens a store from the spelling every binding accepts (`store` / `store_path` options,
+/// `OFFICERND_STORE` / `OFFICERND_STORE_PATH`): `memory` (this process only; `None`), `file`
+/// (in `path`, or the default cache directory), or a `redis://` / `rediss://` URL.
+pub fn open(spec: &str, path: Option<&Path>) -> Result<Option<Arc<dyn TokenStore>>, Error> {
+    let spec = spec.trim();
+    let bad = |reason: String| Error::Config {
+        setting: "store".into(),
+        reason,
+    };
+    match spec {
+        "" | "memory" => {
+            if path.is_some() {
+                return Err(bad("store_path is only for the file store".into()));
+            }
+            Ok(None)
+        }
+        #[cfg(unix)]
+        "file" => Ok(Some(Arc::new(match path {
+            Some(p) => FileStore::new(p)?,
+            None => FileStore::open_default()?,
+        }))),
+        s if s.starts_with("redis://") || s.starts_with("rediss://") => {
+            #[cfg(feature = "redis")]
+            {
+                Ok(Some(Arc::new(RedisStore::new(s)?)))
+            }
+            #[cfg(not(feature = "redis"))]
+            {
+                Err(bad(
+                    "this build has no Redis support (the `redis` feature)".into()
+                ))
+            }
+        }
+        _ => Err(bad(
+            "must be \"memory\", \"file\" or a redis:// / rediss:// URL".into(),
+        )),
+    }
+}
+
 /// Shared bookkeeping of the request budget, for stores that span processes: every process
 /// using the store draws from one budget per credentials. The default (for stores that do not
 /// span processes) grants every request; the in-process governor still applies.
@@ -164,6 +211,20 @@ pub trait SharedBudget {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn open_understands_every_spelling() {
+        assert!(open("memory", None).unwrap().is_none());
+        assert!(open("", None).unwrap().is_none());
+        let dir = std::env::temp_dir().join(format!("officernd-open-{}", std::process::id()));
+        let file = open("file", Some(&dir)).unwrap().unwrap();
+        assert!(file.describe().starts_with("file:"));
+        std::fs::remove_dir_all(&dir).unwrap();
+        for bad in ["disk", "http://x"] {
+            assert_eq!(open(bad, None).unwrap_err().code(), "config", "{bad}");
+        }
+        assert!(open("memory", Some(Path::new("/tmp"))).is_err());
+    }
 
     #[test]
     fn key_depends_on_every_part_but_not_scope_order() {
