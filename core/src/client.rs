@@ -6,7 +6,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 use std::sync::atomic::Ordering::Relaxed;
-use std::time::{Instant, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 use arc_swap::ArcSwapOption;
 
@@ -69,6 +69,10 @@ impl Flight {
         }
     }
 }
+
+/// Waiting for another process's fetch: first look after this long, then doubling up to the max.
+const STORE_WAIT_MIN: Duration = Duration::from_millis(10);
+const STORE_WAIT_MAX: Duration = Duration::from_millis(100);
 
 static CACHES: Registry<(StoreKey, String), Shared> = Registry::new();
 static BUDGETS: Registry<(String, String), PerProcess<Governor>> = Registry::new();
@@ -371,21 +375,33 @@ impl TokenClient {
         if let Some(t) = self.adopt_from_store(store.as_ref()) {
             return Ok(t);
         }
-        let lock = match self.store_op(
-            store.lock(&self.shared.key, self.config.timeout, deadline),
-            "fetching without the shared lock",
-        ) {
-            Some(Some(lock)) => Some(lock),
-            Some(None) => {
-                // The holder did not finish in time; it may still have stored a token.
-                return self
-                    .adopt_from_store(store.as_ref())
-                    .ok_or_else(|| Error::Timeout {
-                        after: self.config.timeout,
-                        message: format!("waiting for the {} store's fetch lock", store.describe()),
-                    });
+        // Wait for the lock in short slices, looking in the store between them: the holder's
+        // token is usually there before the lock is free, so waiters need not queue for it.
+        let mut slice = STORE_WAIT_MIN;
+        let lock = loop {
+            let slice_end = (Instant::now() + slice).min(deadline);
+            match self.store_op(
+                store.lock(&self.shared.key, self.config.timeout, slice_end),
+                "fetching without the shared lock",
+            ) {
+                Some(Some(lock)) => break Some(lock),
+                Some(None) => {
+                    if let Some(t) = self.adopt_from_store(store.as_ref()) {
+                        return Ok(t);
+                    }
+                    if Instant::now() >= deadline {
+                        return Err(Error::Timeout {
+                            after: self.config.timeout,
+                            message: format!(
+                                "waiting for the {} store's fetch lock",
+                                store.describe()
+                            ),
+                        });
+                    }
+                    slice = (slice * 2).min(STORE_WAIT_MAX);
+                }
+                None => break None,
             }
-            None => None,
         };
         if lock.is_some()
             && let Some(t) = self.adopt_from_store(store.as_ref())
