@@ -93,3 +93,14 @@ fn clients_with_the_same_settings_share_one_cache() {
     isolated.token().unwrap();
     assert_eq!(server.token_requests(), 3);
 }
+
+#[test]
+fn a_throwaway_client_per_request_reuses_the_cache_and_the_budget() {
+    let server = mock();
+    let clock = ManualClock::new();
+    for _ in 0..20 {
+        // Built and dropped per "request", as web handlers often do.
+        client(&server, &clock).token().unwrap();
+    }
+    assert_eq!(server.token_requests(), 1);
+}
