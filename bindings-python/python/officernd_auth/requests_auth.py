@@ -1,0 +1,64 @@
+"""``requests`` adapter: ``requests.get(url, auth=RequestsAuth(client))``.
+
+Adds ``Authorization: Bearer …`` to every request; when the API answers 401, invalidates that
+token (only if it is still the cached one) and resends the request once with a new token.
+"""
+
+from typing import Any
+
+import requests
+from requests.auth import AuthBase
+
+from ._native import Token, TokenClient
+
+__all__ = ["RequestsAuth"]
+
+
+class RequestsAuth(AuthBase):
+    """Bearer authentication for ``requests`` from an officernd_auth :class:`TokenClient`."""
+
+    def __init__(self, client: TokenClient) -> None:
+        if not isinstance(client, TokenClient):
+            raise TypeError(f"client must be an officernd_auth.TokenClient, not {type(client).__name__}")
+        self.client = client
+
+    def __call__(self, r: requests.PreparedRequest) -> requests.PreparedRequest:
+        token = self.client.token()
+        r.headers["Authorization"] = token.authorization_header()
+        body_pos = _body_position(r)
+
+        def retry_on_401(response: requests.Response, **kwargs: Any) -> requests.Response:
+            if response.status_code != 401 or getattr(response.request, "_officernd_retried", False):
+                return response
+            self._invalidate(token)
+            if body_pos is not None:
+                r.body.seek(body_pos)  # type: ignore[union-attr]
+            # Release the connection of the refused answer before sending again.
+            response.content  # noqa: B018
+            response.close()
+            retry = response.request.copy()
+            retry.headers["Authorization"] = self.client.authorization_header()
+            retry._officernd_retried = True  # type: ignore[attr-defined]
+            new = response.connection.send(retry, **kwargs)
+            new.history.append(response)
+            new.request = retry
+            return new
+
+        r.register_hook("response", retry_on_401)
+        return r
+
+    def _invalidate(self, token: Token) -> None:
+        self.client.invalidate(token)
+
+    def __repr__(self) -> str:
+        return f"RequestsAuth({self.client!r})"
+
+
+def _body_position(r: requests.PreparedRequest) -> "int | None":
+    tell = getattr(r.body, "tell", None)
+    if tell is None:
+        return None
+    try:
+        return int(tell())
+    except OSError:
+        return None

@@ -1,0 +1,116 @@
+"""Fixtures: the mock identity server from testkit, started on a free loopback port.
+
+The binary comes from $OFFICERND_MOCK_BIN (the Makefile exports it) or target/debug. A missing
+binary is an error, never a skip: no test may pass without the server.
+"""
+
+import json
+import os
+import subprocess
+import urllib.request
+from pathlib import Path
+from typing import Any, Iterator, Optional
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+DEMO_ID = "demo-client-id"
+DEMO_SECRET = "demo-client-secret-s3cr3t"
+DEMO_SCOPES = "officernd.api.read officernd.api.write"
+
+
+def mock_binary() -> str:
+    path = os.environ.get("OFFICERND_MOCK_BIN") or str(ROOT / "target" / "debug" / "officernd-mock-identity")
+    if not os.access(path, os.X_OK):
+        raise RuntimeError(f"mock identity server not built: {path} (run: make mock)")
+    return path
+
+
+class Mock:
+    """One running mock identity server and its control API."""
+
+    def __init__(self, *args: str) -> None:
+        self.proc = subprocess.Popen(
+            [mock_binary(), "--port", "0", *args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )
+        assert self.proc.stdout is not None
+        # The server prints exactly one line once it accepts connections: that is the sync point.
+        line = self.proc.stdout.readline().strip()
+        if "listening on http" not in line:
+            self.proc.kill()
+            raise RuntimeError(f"mock identity server did not start: {line!r}")
+        self.url = line.rsplit(" ", 1)[-1]
+        self.token_url = self.url + "/oauth/token"
+
+    def client_kwargs(self, **extra: Any) -> "dict[str, Any]":
+        kw: "dict[str, Any]" = dict(client_id=DEMO_ID, client_secret=DEMO_SECRET, scopes=DEMO_SCOPES, token_url=self.token_url)
+        kw.update(extra)
+        return kw
+
+    def _call(self, method: str, path: str, body: Optional[Any] = None) -> Any:
+        data = None if body is None else json.dumps(body).encode()
+        req = urllib.request.Request(self.url + path, data=data, method=method, headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(req, timeout=10) as resp:
+            raw = resp.read()
+        return json.loads(raw) if raw.strip() else None
+
+    def stats(self) -> "dict[str, int]":
+        return self._call("GET", "/_mock/stats")
+
+    @property
+    def token_requests(self) -> int:
+        return self.stats()["token_requests"]
+
+    def faults(self, *faults: "dict[str, Any]") -> None:
+        self._call("POST", "/_mock/faults", list(faults))
+
+    def revoke(self) -> None:
+        self._call("POST", "/_mock/revoke", {})
+
+    def config(self, **cfg: Any) -> None:
+        self._call("POST", "/_mock/config", cfg)
+
+    def me(self, authorization: str) -> int:
+        req = urllib.request.Request(self.url + "/api/v2/me", headers={"Authorization": authorization})
+        try:
+            with urllib.request.urlopen(req, timeout=10) as resp:
+                return resp.status
+        except urllib.error.HTTPError as e:
+            return e.code
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        if self.proc.stdout:
+            self.proc.stdout.close()
+
+
+@pytest.fixture
+def mock() -> Iterator[Mock]:
+    """A fresh mock per test: a new port is a new token URL, so a new (empty) shared cache."""
+    m = Mock()
+    try:
+        yield m
+    finally:
+        m.stop()
+
+
+@pytest.fixture
+def mock_factory() -> Iterator[Any]:
+    started: "list[Mock]" = []
+
+    def start(*args: str) -> Mock:
+        m = Mock(*args)
+        started.append(m)
+        return m
+
+    yield start
+    for m in started:
+        m.stop()

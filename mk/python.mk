@@ -1,0 +1,33 @@
+# ---- Python: pyo3 + maturin package officernd-auth (bindings-python/) -------------------------
+# One release build of the abi3 wheel (how users get it), pip-installed into $(VENV) for the
+# suite, the demo and the benchmarks; the suite also installs it into a fresh venv (test_wheel.py).
+PY_DIR := $(ROOT)/bindings-python
+PY_WHEEL_DIR := $(ROOT)/target/wheels-python
+PY_DEPS_STAMP := $(VENV)/.officernd-python-deps
+
+TEST_TARGETS += test-python
+DEMO_BUILD_TARGETS += build-python
+DEMO_TARGETS += demo-python
+
+.PHONY: python-deps build-python test-python demo-python bench-python
+
+python-deps: $(PY_DEPS_STAMP)
+$(PY_DEPS_STAMP): $(PY_DIR)/requirements-dev.txt | venv
+	$(PY) -m pip install --quiet --disable-pip-version-check -r $<
+	touch $@
+
+build-python: python-deps
+	rm -rf $(PY_WHEEL_DIR)
+	cd $(PY_DIR) && $(VENV)/bin/maturin build --release --out $(PY_WHEEL_DIR)
+	$(PY) -m pip install --quiet --disable-pip-version-check --force-reinstall --no-deps $(PY_WHEEL_DIR)/officernd_auth-*.whl
+
+test-python: mock build-python
+	cd $(PY_DIR) && OFFICERND_PY_WHEEL=$(PY_WHEEL_DIR) $(PY) -m pytest
+
+demo-python:
+	@echo "== Python example: TokenClient.from_env(), two token() calls, urllib + httpx adapter"
+	$(PY) $(ROOT)/examples/python/fetch_token.py
+
+# Benchmarks (not part of `make test`): writes bindings-python/BENCHMARKS-python.md.
+bench-python: mock build-python
+	$(PY) $(PY_DIR)/bench/bench.py --out $(PY_DIR)/BENCHMARKS-python.md
