@@ -1,0 +1,75 @@
+'use strict'
+// Test helpers: the mock identity server from testkit, one per test file (or per test where a
+// clean cache matters: a new port is a new token URL, so a new cache key in core).
+
+const { spawn } = require('node:child_process')
+const fs = require('node:fs')
+const path = require('node:path')
+const readline = require('node:readline')
+
+const MOCK_BIN =
+  process.env.OFFICERND_MOCK_BIN || path.resolve(__dirname, '../../target/debug/officernd-mock-identity')
+
+const DEMO = Object.freeze({
+  clientId: 'demo-client-id',
+  clientSecret: 'demo-client-secret-s3cr3t',
+  scopes: ['officernd.api.read', 'officernd.api.write'],
+})
+
+/** Starts the mock on a free port and waits for its "listening on" line (no sleeps). */
+async function startMock(args = []) {
+  if (!fs.existsSync(MOCK_BIN)) {
+    throw new Error(`mock identity server not built: ${MOCK_BIN} (run: make mock)`)
+  }
+  const child = spawn(MOCK_BIN, ['--port', '0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+  let stderr = ''
+  child.stderr.on('data', (d) => {
+    stderr += d
+  })
+  const lines = readline.createInterface({ input: child.stdout })
+  const url = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`mock did not start in 30 s: ${stderr}`)), 30_000)
+    lines.once('line', (line) => {
+      clearTimeout(timer)
+      const m = /listening on (http:\/\/\S+)$/.exec(line)
+      m ? resolve(m[1]) : reject(new Error(`unexpected mock output: ${line}`))
+    })
+    child.once('exit', (code) => {
+      clearTimeout(timer)
+      reject(new Error(`mock exited (${code}): ${stderr}`))
+    })
+  })
+  const control = async (method, p, body) => {
+    const res = await fetch(url + p, {
+      method,
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    })
+    if (!res.ok) throw new Error(`mock ${method} ${p}: HTTP ${res.status}`)
+    const text = await res.text()
+    return text ? JSON.parse(text) : null
+  }
+  return {
+    url,
+    tokenUrl: `${url}/oauth/token`,
+    resourceUrl: `${url}/api/v2/me`,
+    stats: () => control('GET', '/_mock/stats'),
+    faults: (list) => control('POST', '/_mock/faults', list),
+    reset: () => control('POST', '/_mock/reset'),
+    revoke: () => control('POST', '/_mock/revoke'),
+    config: (cfg) => control('POST', '/_mock/config', cfg),
+    async stop() {
+      if (child.exitCode !== null) return
+      const exited = new Promise((r) => child.once('exit', r))
+      child.kill('SIGTERM')
+      await exited
+    },
+  }
+}
+
+/** Options of a client of the demo app against `mock`. */
+function demoOptions(mock, extra = {}) {
+  return { ...DEMO, tokenUrl: mock.tokenUrl, ...extra }
+}
+
+module.exports = { startMock, demoOptions, DEMO, MOCK_BIN }

@@ -1,0 +1,9 @@
+// Type-checked (tsc --noEmit) as a CommonJS consumer of the package.
+import officernd = require('officernd-auth')
+
+export async function header(): Promise<string> {
+  const client = new officernd.TokenClient({ clientId: 'id', clientSecret: 'secret' })
+  const token: officernd.Token = client.tokenSync()
+  const err: officernd.OfficeRnDAuthError | undefined = undefined
+  return `${token.tokenType} ${err ?? ''}${await client.authorizationHeader()}`
+}
