@@ -54,7 +54,7 @@ impl Exchange {
             .timeout_global(Some(timeout))
             .build()
             .send_form(form);
-        let mut response = result.map_err(|e| transport_error(e, timeout))?;
+        let mut response = result.map_err(|e| transport_error(e, config.timeout))?;
         let status = response.status().as_u16();
         let header = |name: &str| {
             response
@@ -76,7 +76,7 @@ impl Exchange {
             Err(ureq::Error::BodyExceedsLimit(_)) => {
                 Err(format!("answer larger than {MAX_BODY_BYTES} bytes"))
             }
-            Err(e) => return Err(transport_error(e, timeout)),
+            Err(e) => return Err(transport_error(e, config.timeout)),
         };
         Ok(Reply {
             status,
