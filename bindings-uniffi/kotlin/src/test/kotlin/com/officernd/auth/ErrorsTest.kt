@@ -1,0 +1,195 @@
+package com.officernd.auth
+
+import org.junit.jupiter.api.AfterAll
+import org.junit.jupiter.api.Assertions.assertEquals
+import org.junit.jupiter.api.Assertions.assertFalse
+import org.junit.jupiter.api.Assertions.assertNotNull
+import org.junit.jupiter.api.Assertions.assertNull
+import org.junit.jupiter.api.Assertions.assertTrue
+import org.junit.jupiter.api.BeforeAll
+import org.junit.jupiter.api.BeforeEach
+import org.junit.jupiter.api.Test
+import org.junit.jupiter.api.TestInstance
+import org.junit.jupiter.api.assertThrows
+import java.time.Duration
+
+/**
+ * Every error variant with its fields. One mock without its rate limit (the 429 is injected as
+ * a fault); each client has its own cache and budget (shareCache = false), so tests do not
+ * see each other's tokens, and retries are off so one fault is one answer.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class ErrorsTest {
+    private lateinit var mock: MockServer
+
+    @BeforeAll
+    fun start() {
+        mock = MockServer("--no-rate-limit")
+    }
+
+    @AfterAll
+    fun stop() = mock.close()
+
+    @BeforeEach
+    fun reset() {
+        assertEquals(200, mock.post("/_mock/reset", "{}").statusCode())
+    }
+
+    private fun client(
+        secret: String = MockServer.CLIENT_SECRET,
+        scopes: List<String> = MockServer.SCOPES,
+        tokenUrl: String = mock.tokenUrl,
+        timeout: Duration? = null,
+        maxRequests: Int? = null,
+    ) = TokenClient(
+        TokenClientConfig(
+            clientId = MockServer.CLIENT_ID,
+            clientSecret = ClientSecret(secret),
+            scopes = scopes,
+            tokenUrl = tokenUrl,
+            timeout = timeout,
+            maxRequests = maxRequests,
+            maxRetries = 0,
+            shareCache = false,
+        ),
+    )
+
+    @Test
+    fun `config error names the setting`() {
+        val e = assertThrows<OfficeRnDAuthException.Config> {
+            TokenClient(TokenClientConfig(clientId = "", clientSecret = ClientSecret("x")))
+        }
+        assertEquals("config", e.code())
+        assertEquals("client_id", e.setting)
+        assertTrue(e.reason.isNotEmpty())
+        assertFalse(e.retryable)
+        assertTrue(e.toString().contains("client_id"), e.toString())
+
+        val url = assertThrows<OfficeRnDAuthException.Config> { client(tokenUrl = "http://example.com/token") }
+        assertEquals("token_url", url.setting)
+
+        val negative = assertThrows<OfficeRnDAuthException.Config> { client(maxRequests = -1) }
+        assertEquals("max_requests", negative.setting)
+    }
+
+    @Test
+    fun `invalid_client is an oauth error with the RFC 6749 fields`() {
+        val e = assertThrows<OfficeRnDAuthException.OAuth> { client(secret = "not-the-secret").token() }
+        assertEquals("oauth", e.code())
+        assertEquals(401, e.status)
+        assertEquals("invalid_client", e.error)
+        assertNotNull(e.errorDescription)
+        assertFalse(e.retryable)
+        assertEquals(1L, mock.tokenRequests())
+    }
+
+    @Test
+    fun `invalid_scope is an oauth error`() {
+        val e = assertThrows<OfficeRnDAuthException.OAuth> {
+            client(scopes = listOf("officernd.api.admin")).token()
+        }
+        assertEquals(400, e.status)
+        assertEquals("invalid_scope", e.error)
+    }
+
+    @Test
+    fun `oauth error_uri is carried`() {
+        mock.faults("""[{"kind":"oauth_error","status":400,"error":"invalid_request","description":"bad request"}]""")
+        val e = assertThrows<OfficeRnDAuthException.OAuth> { client().token() }
+        assertEquals(400, e.status)
+        assertEquals("invalid_request", e.error)
+        assertEquals("bad request", e.errorDescription)
+        // The mock sends no error_uri: the field is there and empty.
+        assertNull(e.errorUri)
+    }
+
+    @Test
+    fun `429 from the server is rate_limited with its Retry-After`() {
+        mock.faults("""[{"kind":"too_many_requests","retry_after":"7"}]""")
+        val e = assertThrows<OfficeRnDAuthException.RateLimited> { client().token() }
+        assertEquals("rate_limited", e.code())
+        assertTrue(e.fromServer)
+        assertEquals(Duration.ofSeconds(7), e.retryAfter)
+        assertTrue(e.retryable)
+    }
+
+    @Test
+    fun `spent budget is rate_limited locally with the last error`() {
+        val c = client(maxRequests = 1)
+        mock.faults("""[{"kind":"status","status":503}]""")
+        val first = assertThrows<OfficeRnDAuthException.Http> { c.token() }
+        assertEquals(503, first.status)
+        val e = assertThrows<OfficeRnDAuthException.RateLimited> { c.token() }
+        assertFalse(e.fromServer)
+        assertTrue(e.retryAfter > Duration.ZERO)
+        assertEquals("http", e.lastErrorCode)
+        assertNotNull(e.lastErrorMessage)
+        assertEquals(1L, mock.tokenRequests(), "refused without a request")
+        assertEquals(1L, c.stats().refusedLocally)
+    }
+
+    @Test
+    fun `5xx is an http error, retryable`() {
+        mock.faults("""[{"kind":"status","status":503}]""")
+        val e = assertThrows<OfficeRnDAuthException.Http> { client().token() }
+        assertEquals("http", e.code())
+        assertEquals(503, e.status)
+        assertTrue(e.retryable)
+    }
+
+    @Test
+    fun `a redirect is an http error and is not followed`() {
+        mock.faults("""[{"kind":"redirect","location":"http://127.0.0.1:1/x"}]""")
+        val e = assertThrows<OfficeRnDAuthException.Http> { client().token() }
+        assertTrue(e.status in 300..399, "status ${e.status}")
+    }
+
+    @Test
+    fun `connection failure is a transport error`() {
+        mock.faults("""[{"kind":"connection_reset"}]""")
+        val e = assertThrows<OfficeRnDAuthException.Transport> { client().token() }
+        assertEquals("transport", e.code())
+        assertTrue(e.detail.isNotEmpty())
+        assertTrue(e.retryable)
+    }
+
+    @Test
+    fun `slow answer is a timeout`() {
+        mock.faults("""[{"kind":"delay","ms":2000}]""")
+        val e = assertThrows<OfficeRnDAuthException.Timeout> { client(timeout = Duration.ofMillis(300)).token() }
+        assertEquals("timeout", e.code())
+        // The timeout that elapsed (core reports the time left of the 300 ms budget when the
+        // attempt started, so allow its few microseconds of bookkeeping).
+        assertTrue(e.after > Duration.ofMillis(250) && e.after <= Duration.ofMillis(300), "after ${e.after}")
+        assertTrue(e.retryable)
+    }
+
+    @Test
+    fun `unusable 200 is invalid_response`() {
+        mock.faults("""[{"kind":"malformed_json"}]""")
+        val e = assertThrows<OfficeRnDAuthException.InvalidResponse> { client().token() }
+        assertEquals("invalid_response", e.code())
+        assertEquals(200, e.status)
+        assertTrue(e.reason.isNotEmpty())
+        assertFalse(e.retryable)
+
+        mock.faults("""[{"kind":"wrong_token_type"}]""")
+        assertThrows<OfficeRnDAuthException.InvalidResponse> { client().token() }
+    }
+
+    @Test
+    fun `errors are one sealed hierarchy`() {
+        val e: OfficeRnDAuthException = assertThrows { client(secret = "nope").token() }
+        val code = when (e) {
+            is OfficeRnDAuthException.Config -> "config"
+            is OfficeRnDAuthException.OAuth -> "oauth"
+            is OfficeRnDAuthException.RateLimited -> "rate_limited"
+            is OfficeRnDAuthException.Http -> "http"
+            is OfficeRnDAuthException.Transport -> "transport"
+            is OfficeRnDAuthException.Timeout -> "timeout"
+            is OfficeRnDAuthException.InvalidResponse -> "invalid_response"
+            is OfficeRnDAuthException.Other -> e.rawCode
+        }
+        assertEquals(e.code(), code)
+    }
+}

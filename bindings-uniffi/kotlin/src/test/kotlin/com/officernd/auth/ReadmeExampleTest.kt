@@ -1,0 +1,46 @@
+package com.officernd.auth
+
+import org.junit.jupiter.api.Assertions.assertEquals
+import org.junit.jupiter.api.Assertions.assertTrue
+import org.junit.jupiter.api.Assumptions.assumeTrue
+import org.junit.jupiter.api.Test
+
+/** The README's Kotlin snippet, as written, against the mock that scripts/with-mock.sh started. */
+class ReadmeExampleTest {
+    @Test
+    fun `README snippet runs`() {
+        assumeTrue(System.getenv("OFFICERND_TOKEN_URL") != null, "run under scripts/with-mock.sh")
+        // ---- as in README.md ----
+        val client = TokenClient.fromEnv()                  // OFFICERND_CLIENT_ID, _SECRET, _SCOPES, _TOKEN_URL
+        val header = client.authorizationHeader()           // "Bearer …", from the cache when fresh
+        val token = client.token()                          // Token: accessToken(), tokenType(), scopes(),
+                                                            //   expiresAt(): Instant, expiresIn(): Duration
+        // after an API call answered 401 with `token`:
+        client.invalidate(token)
+        println(client.stats())                             // requestsSent, cacheHits, budgetRemaining, …
+
+        try {
+            client.token()
+        } catch (e: OfficeRnDAuthException) {               // sealed: one subclass per error code
+            when (e) {
+                is OfficeRnDAuthException.OAuth -> println("${e.status} ${e.error}: ${e.errorDescription}")
+                is OfficeRnDAuthException.RateLimited -> println("retry after ${e.retryAfter}")
+                else -> println("${e.code()}: $e (retryable: ${e.isRetryable()})")
+            }
+        }
+        // ---- end ----
+        assertEquals("Bearer " + token.accessToken(), header)
+        assertTrue(client.stats().requestsOk >= 1)
+
+        val configured = TokenClient(
+            TokenClientConfig(
+                clientId = System.getenv("OFFICERND_CLIENT_ID"),
+                clientSecret = ClientSecret(System.getenv("OFFICERND_CLIENT_SECRET")),
+                scopes = listOf("officernd.api.read"),
+                tokenUrl = System.getenv("OFFICERND_TOKEN_URL"),
+                timeout = java.time.Duration.ofSeconds(5),
+            ),
+        )
+        assertEquals(listOf("officernd.api.read"), configured.token().scopes())
+    }
+}
