@@ -15,7 +15,7 @@ use crate::config::{Config, TokenClientBuilder};
 use crate::error::{Error, Result};
 use crate::exchange::Exchange;
 use crate::fork::{Local, PerProcess};
-use crate::governor::Governor;
+use crate::governor::{Governor, TerminalMemory};
 use crate::registry::Registry;
 use crate::response::{Grant, interpret};
 use crate::retry;
@@ -54,6 +54,8 @@ struct Flight {
     /// After a failed refresh, the stale token is served and no refresh is tried before this.
     next_refresh_at: Option<Instant>,
     refresh_failures: u32,
+    /// Terminal answers of this exact configuration (see `governor::TerminalMemory`).
+    terminal: TerminalMemory,
     /// The HTTP agent of this process (never shared across a fork: pooled sockets).
     exchange: Option<Arc<Exchange>>,
 }
@@ -65,6 +67,7 @@ impl Flight {
             generation: parent.map_or(0, |p| p.generation + 1),
             next_refresh_at: parent.and_then(|p| p.next_refresh_at),
             refresh_failures: parent.map_or(0, |p| p.refresh_failures),
+            terminal: parent.map(|p| p.terminal.clone()).unwrap_or_default(),
             ..Flight::default()
         }
     }
@@ -98,13 +101,8 @@ impl TokenClient {
             &config.client_secret,
             &config.scopes,
         );
-        let make_governor = || {
-            PerProcess::new(Governor::new(
-                config.max_requests,
-                config.quota_window,
-                config.terminal_error_ttl,
-            ))
-        };
+        let make_governor =
+            || PerProcess::new(Governor::new(config.max_requests, config.quota_window));
         let make_shared = |governor| Shared {
             key: key.clone(),
             cache: ArcSwapOption::empty(),
@@ -218,11 +216,7 @@ impl TokenClient {
             // A parent thread held the budget lock at the fork: assume it was all spent,
             // rather than risk exceeding the server's limit.
             None => {
-                let mut g = Governor::new(
-                    config.max_requests,
-                    config.quota_window,
-                    config.terminal_error_ttl,
-                );
+                let mut g = Governor::new(config.max_requests, config.quota_window);
                 let now = config.clock.now();
                 while g.acquire(now).is_ok() {}
                 g
@@ -456,6 +450,21 @@ impl TokenClient {
     /// Attempts against the server: each one drawn from the budget, retried only after
     /// transport errors, timeouts and 5xx, all inside the caller's deadline.
     fn fetch_from_server(&self, exchange: &Exchange, deadline: Instant) -> Result<Token> {
+        let local = self.flight();
+        if let Err(remembered) = local.lock().terminal.check(self.config.clock.now()) {
+            self.shared.counters.refused_locally.fetch_add(1, Relaxed);
+            return Err(remembered);
+        }
+        let result = self.send_with_retries(exchange, deadline);
+        local.lock().terminal.record(
+            self.config.clock.now(),
+            result.as_ref().map(|_| ()),
+            self.config.terminal_error_ttl,
+        );
+        result
+    }
+
+    fn send_with_retries(&self, exchange: &Exchange, deadline: Instant) -> Result<Token> {
         let clock = &self.config.clock;
         let governor = self.governor();
         let mut retries = 0;

@@ -2,6 +2,10 @@
 //! "5 requests per rolling minute, failed or successful" rule lives, together with the 429
 //! cool-down and the memory of terminal answers — everything that stops a loop from locking
 //! the application out of OfficeRnD.
+//!
+//! The budget and the cool-down belong to the credentials (token URL + client id: what OfficeRnD
+//! counts); terminal answers belong to one exact configuration (a fixed secret or narrower scopes
+//! must not be refused because of another client's `invalid_client` or `invalid_scope`).
 
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
@@ -13,26 +17,21 @@ use crate::error::Error;
 pub(crate) struct Governor {
     capacity: u32,
     window: Duration,
-    terminal_ttl: Duration,
     /// Send times of requests inside the current window, oldest first.
     sent: VecDeque<Instant>,
     /// No request before this instant (the server answered 429).
     cooldown_until: Option<Instant>,
-    /// A terminal answer and until when it is replayed instead of re-sent.
-    terminal: Option<(Error, Instant)>,
     /// The last real error, quoted by `rate_limited` errors.
     last_error: Option<Error>,
 }
 
 impl Governor {
-    pub(crate) fn new(capacity: u32, window: Duration, terminal_ttl: Duration) -> Governor {
+    pub(crate) fn new(capacity: u32, window: Duration) -> Governor {
         Governor {
             capacity,
             window,
-            terminal_ttl,
             sent: VecDeque::with_capacity(capacity as usize),
             cooldown_until: None,
-            terminal: None,
             last_error: None,
         }
     }
@@ -47,16 +46,9 @@ impl Governor {
         }
     }
 
-    /// Takes one request from the budget, or says why not (a remembered terminal error, or a
-    /// `rate_limited` error with when to retry). Every attempt — first fetch, refresh, retry —
-    /// goes through here.
+    /// Takes one request from the budget, or says why not (a `rate_limited` error with when to
+    /// retry). Every attempt — first fetch, refresh, retry — goes through here.
     pub(crate) fn acquire(&mut self, now: Instant) -> Result<(), Error> {
-        if let Some((err, until)) = &self.terminal {
-            if now < *until {
-                return Err(err.clone());
-            }
-            self.terminal = None;
-        }
         if let Some(until) = self.cooldown_until {
             if now < until {
                 return Err(self.refusal(until - now, true));
@@ -97,9 +89,6 @@ impl Governor {
             } => {
                 self.cooldown_until = Some(now + *retry_after);
             }
-            e if e.is_terminal_oauth() => {
-                self.terminal = Some((e.clone(), now + self.terminal_ttl));
-            }
             _ => {}
         }
         if !matches!(
@@ -113,9 +102,8 @@ impl Governor {
         }
     }
 
-    /// A success clears the remembered errors.
+    /// A success clears the remembered error.
     pub(crate) fn record_success(&mut self) {
-        self.terminal = None;
         self.last_error = None;
     }
 
@@ -134,6 +122,35 @@ impl Governor {
 
     pub(crate) fn last_error(&self) -> Option<&Error> {
         self.last_error.as_ref()
+    }
+}
+
+/// Terminal answers of one configuration, replayed for a while instead of re-sent: resending
+/// `invalid_client` only burns the quota.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct TerminalMemory {
+    remembered: Option<(Error, Instant)>,
+}
+
+impl TerminalMemory {
+    /// The remembered answer, if still in force.
+    pub(crate) fn check(&mut self, now: Instant) -> Result<(), Error> {
+        match &self.remembered {
+            Some((err, until)) if now < *until => Err(err.clone()),
+            Some(_) => {
+                self.remembered = None;
+                Ok(())
+            }
+            None => Ok(()),
+        }
+    }
+
+    /// Remembers `err` for `ttl` if it is terminal; any other outcome forgets.
+    pub(crate) fn record(&mut self, now: Instant, outcome: Result<(), &Error>, ttl: Duration) {
+        self.remembered = match outcome {
+            Err(e) if e.is_terminal_oauth() => Some((e.clone(), now + ttl)),
+            _ => None,
+        };
     }
 }
 
@@ -163,7 +180,7 @@ mod tests {
     #[test]
     fn five_per_rolling_minute() {
         let t0 = Instant::now();
-        let mut g = Governor::new(5, MIN, MIN);
+        let mut g = Governor::new(5, MIN);
         for i in 0..5 {
             g.acquire(t0 + Duration::from_secs(i)).unwrap();
         }
@@ -180,7 +197,7 @@ mod tests {
     #[test]
     fn server_429_starts_a_cooldown() {
         let t0 = Instant::now();
-        let mut g = Governor::new(5, MIN, MIN);
+        let mut g = Governor::new(5, MIN);
         g.acquire(t0).unwrap();
         g.record_failure(
             t0,
@@ -199,7 +216,7 @@ mod tests {
     #[test]
     fn terminal_errors_are_replayed_then_forgotten() {
         let t0 = Instant::now();
-        let mut g = Governor::new(5, MIN, MIN);
+        let mut m = TerminalMemory::default();
         let bad = Error::OAuth {
             status: 401,
             body: OAuthErrorBody {
@@ -208,17 +225,20 @@ mod tests {
                 error_uri: None,
             },
         };
-        g.acquire(t0).unwrap();
-        g.record_failure(t0, &bad);
-        assert_eq!(g.acquire(t0 + Duration::from_secs(59)).unwrap_err(), bad);
-        assert_eq!(g.remaining(t0 + Duration::from_secs(59)), 4);
-        g.acquire(t0 + MIN).unwrap();
+        m.record(t0, Err(&bad), MIN);
+        assert_eq!(m.check(t0 + Duration::from_secs(59)).unwrap_err(), bad);
+        assert!(m.check(t0 + MIN).is_ok());
+        let transient = Error::Transport {
+            message: "x".into(),
+        };
+        m.record(t0, Err(&transient), MIN);
+        assert!(m.check(t0).is_ok(), "only terminal answers are remembered");
     }
 
     #[test]
     fn refusals_quote_the_last_real_error() {
         let t0 = Instant::now();
-        let mut g = Governor::new(1, MIN, MIN);
+        let mut g = Governor::new(1, MIN);
         g.acquire(t0).unwrap();
         g.record_failure(
             t0,
