@@ -81,15 +81,13 @@ impl Governor {
 
     /// Records the outcome of an attempt that was sent.
     pub(crate) fn record_failure(&mut self, now: Instant, err: &Error) {
-        match err {
-            Error::RateLimited {
-                retry_after,
-                from_server: true,
-                ..
-            } => {
-                self.cooldown_until = Some(now + *retry_after);
-            }
-            _ => {}
+        if let Error::RateLimited {
+            retry_after,
+            from_server: true,
+            ..
+        } = err
+        {
+            self.cooldown_until = Some(now + *retry_after);
         }
         if !matches!(
             err,
