@@ -15,7 +15,9 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
 
-use super::{SharedBudget, StoreError, StoreKey, StoreLock, StoredToken, TokenStore};
+use super::{
+    SharedBudget, StoreError, StoreKey, StoreLock, StoredToken, TokenStore, poll_until, unix_ms,
+};
 use crate::error::Error;
 
 /// Tokens shared through files in one directory.
@@ -211,11 +213,6 @@ fn secure_dir(dir: &Path) -> Result<(), String> {
     Ok(())
 }
 
-fn unix_ms(t: SystemTime) -> u64 {
-    t.duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as u64)
-}
-
 impl TokenStore for FileStore {
     fn describe(&self) -> String {
         format!("file:{}", self.dir.display())
@@ -263,20 +260,15 @@ impl TokenStore for FileStore {
     ) -> Result<Option<Box<dyn StoreLock>>, StoreError> {
         // flock needs no expiry: the OS releases it when the holder exits or crashes.
         let file = self.open_lock_file(&format!("{}.lock", key.as_str()))?;
-        let mut pause = LOCK_POLL_MIN;
-        loop {
+        poll_until(deadline, LOCK_POLL_MIN, LOCK_POLL_MAX, || {
             match file.try_lock() {
-                Ok(()) => return Ok(Some(Box::new(FileLock { file }))),
-                Err(TryLockError::WouldBlock) => {}
-                Err(TryLockError::Error(e)) => return Err(self.err("lock", e)),
+                Ok(()) => Ok(Some(Box::new(FileLock {
+                    file: file.try_clone().map_err(|e| self.err("lock", e))?,
+                }) as Box<dyn StoreLock>)),
+                Err(TryLockError::WouldBlock) => Ok(None),
+                Err(TryLockError::Error(e)) => Err(self.err("lock", e)),
             }
-            let now = Instant::now();
-            if now >= deadline {
-                return Ok(None);
-            }
-            std::thread::sleep(pause.min(deadline - now));
-            pause = (pause * 2).min(LOCK_POLL_MAX);
-        }
+        })
     }
 
     fn compare_delete(&self, key: &StoreKey, access_token: &str) -> Result<bool, StoreError> {

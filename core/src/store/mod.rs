@@ -190,6 +190,34 @@ pub fn open(spec: &str, path: Option<&Path>) -> Result<Option<Arc<dyn TokenStore
     }
 }
 
+/// Retries `attempt` with a doubling pause (from `min` up to `max`) until it yields a value or
+/// `deadline` passes (`Ok(None)`): how a store waits for a lock another process holds.
+pub(crate) fn poll_until<T>(
+    deadline: Instant,
+    min: Duration,
+    max: Duration,
+    mut attempt: impl FnMut() -> Result<Option<T>, StoreError>,
+) -> Result<Option<T>, StoreError> {
+    let mut pause = min;
+    loop {
+        if let Some(v) = attempt()? {
+            return Ok(Some(v));
+        }
+        let now = Instant::now();
+        if now >= deadline {
+            return Ok(None);
+        }
+        std::thread::sleep(pause.min(deadline - now));
+        pause = (pause * 2).min(max);
+    }
+}
+
+/// Wall time as Unix milliseconds, the unit stores keep.
+pub(crate) fn unix_ms(t: SystemTime) -> u64 {
+    t.duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
+}
+
 /// Shared bookkeeping of the request budget, for stores that span processes: every process
 /// using the store draws from one budget per credentials. The default (for stores that do not
 /// span processes) grants every request; the in-process governor still applies.

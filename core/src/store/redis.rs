@@ -10,7 +10,9 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use redis::{Client, Connection, Script};
 
-use super::{SharedBudget, StoreError, StoreKey, StoreLock, StoredToken, TokenStore};
+use super::{
+    SharedBudget, StoreError, StoreKey, StoreLock, StoredToken, TokenStore, poll_until, unix_ms,
+};
 use crate::error::Error;
 
 /// Tokens shared through a Redis server (`redis://` or `rediss://`).
@@ -145,11 +147,6 @@ fn hide_password(url: &str) -> String {
     }
 }
 
-fn unix_ms(t: SystemTime) -> u64 {
-    t.duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as u64)
-}
-
 impl TokenStore for RedisStore {
     fn describe(&self) -> String {
         self.shown.clone()
@@ -211,8 +208,7 @@ impl TokenStore for RedisStore {
         let k = self.key("lock", key.as_str());
         let value = format!("{:016x}{:016x}", fastrand::u64(..), fastrand::u64(..));
         let ttl_ms = ttl.as_millis().max(1) as u64;
-        let mut pause = LOCK_POLL_MIN;
-        loop {
+        poll_until(deadline, LOCK_POLL_MIN, LOCK_POLL_MAX, || {
             let got: Option<String> = self.with_conn("lock", |c| {
                 redis::cmd("SET")
                     .arg(&k)
@@ -222,23 +218,17 @@ impl TokenStore for RedisStore {
                     .arg(ttl_ms)
                     .query(c)
             })?;
-            if got.is_some() {
-                return Ok(Some(Box::new(RedisLock {
+            Ok(got.map(|_| {
+                Box::new(RedisLock {
                     store: self.client.clone(),
                     shown: self.shown.clone(),
                     timeout: self.timeout,
-                    key: k,
-                    value,
+                    key: k.clone(),
+                    value: value.clone(),
                     released: false,
-                })));
-            }
-            let now = Instant::now();
-            if now >= deadline {
-                return Ok(None);
-            }
-            std::thread::sleep(pause.min(deadline - now));
-            pause = (pause * 2).min(LOCK_POLL_MAX);
-        }
+                }) as Box<dyn StoreLock>
+            }))
+        })
     }
 
     fn compare_delete(&self, key: &StoreKey, access_token: &str) -> Result<bool, StoreError> {

@@ -1,0 +1,58 @@
+//! Running the CLI as separate processes against the mock, for the multi-process tests.
+#![allow(dead_code, unused_imports)]
+
+use std::process::{Child, Command, Output, Stdio};
+
+pub use officernd_auth_testkit::{
+    DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, Fault, MockConfig, MockServer, RedisServer,
+};
+
+/// `officernd-auth token <args>` for the mock's demo app, with only the variables it sets.
+pub fn cli(server: &MockServer, args: &[&str], secret: &str) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_officernd-auth"));
+    c.arg("token")
+        .args(args)
+        .env_clear()
+        .env("OFFICERND_CLIENT_ID", DEMO_CLIENT_ID)
+        .env("OFFICERND_CLIENT_SECRET", secret)
+        .env("OFFICERND_SCOPES", "officernd.api.read")
+        .env("OFFICERND_TOKEN_URL", server.token_url())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    c
+}
+
+/// Starts `n` processes at once and collects their outputs.
+pub fn run_all(n: usize, mut make: impl FnMut() -> Command) -> Vec<Output> {
+    let children: Vec<Child> = (0..n).map(|_| make().spawn().unwrap()).collect();
+    children
+        .into_iter()
+        .map(|c| c.wait_with_output().unwrap())
+        .collect()
+}
+
+/// The printed tokens, asserting every process succeeded.
+pub fn tokens(outs: &[Output]) -> Vec<String> {
+    outs.iter()
+        .map(|o| {
+            assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+            String::from_utf8_lossy(&o.stdout).trim().to_owned()
+        })
+        .collect()
+}
+
+/// Every process ended with `oauth` (4) or `rate_limited` (5), never showing `secret`.
+pub fn assert_refused(outs: &[Output], secret: &str) {
+    for o in outs {
+        let code = o.status.code();
+        assert!(
+            code == Some(4) || code == Some(5),
+            "oauth or rate_limited, got {code:?}"
+        );
+        assert!(!String::from_utf8_lossy(&o.stderr).contains(secret));
+    }
+}
+
+pub fn mock() -> MockServer {
+    MockServer::start(MockConfig::default().without_rate_limit()).unwrap()
+}
