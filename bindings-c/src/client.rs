@@ -1,0 +1,231 @@
+//! `officernd_client`: the token client handle. Thread-safe: one handle may be used by any
+//! number of threads at once (the core's cache is lock-free on the fresh path and fetches once
+//! for all waiters).
+
+use std::ffi::c_char;
+
+use officernd_auth::{TokenClient, TokenClientBuilder};
+
+use crate::config::officernd_config;
+use crate::error::{guard, guard_value, officernd_error, officernd_result};
+use crate::token::officernd_token;
+use crate::util::{OutBuf, out_arg, ref_arg, write_out};
+
+/// The name this binding gives itself in the `User-Agent`.
+const BINDING: &str = "c";
+
+/// A token client. Created by `officernd_client_new` or `officernd_client_from_env`, freed by
+/// `officernd_client_free`. Safe to share between threads: every `officernd_client_*` function
+/// may be called on the same handle from many threads at the same time (give each thread its own
+/// `officernd_error`). Clients with the same token URL, id, secret and scopes share one cache and
+/// one request budget in the process, so making many clients does not multiply token requests.
+pub struct officernd_client {
+    inner: TokenClient,
+}
+
+/// Metrics of a client's cache and budget (shared by every client with the same settings).
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct officernd_stats {
+    /// Token requests answered with a token.
+    pub requests_ok: u64,
+    /// Token requests answered with an RFC 6749 error.
+    pub requests_oauth_error: u64,
+    /// Token requests answered 429.
+    pub requests_rate_limited: u64,
+    /// Token requests answered with an unexpected HTTP status.
+    pub requests_http_error: u64,
+    /// Token requests that failed to connect or lost the connection.
+    pub requests_transport_error: u64,
+    /// Token requests that timed out.
+    pub requests_timeout: u64,
+    /// Token requests answered with an unusable token answer.
+    pub requests_invalid_response: u64,
+    /// Every token request sent, whatever its outcome (the sum of the seven above).
+    pub requests_sent: u64,
+    /// Calls answered from the cache with a fresh token.
+    pub cache_hits: u64,
+    /// Calls answered with a stale (still valid) token while a refresh was due.
+    pub stale_served: u64,
+    /// Calls refused without a request (budget spent, cool-down, remembered terminal error).
+    pub refused_locally: u64,
+    /// Token requests still allowed in the current budget window.
+    pub budget_remaining: u32,
+    /// Token requests allowed per budget window.
+    pub budget_capacity: u32,
+    /// Milliseconds left on the cached token, or -1 when no token is cached.
+    pub expires_in_ms: i64,
+    /// Code of the last error seen for these credentials since the last success
+    /// (`OFFICERND_RESULT_OK` when none).
+    pub last_error: officernd_result,
+}
+
+fn build(
+    builder: TokenClientBuilder,
+    out: *mut *mut officernd_client,
+) -> Result<(), crate::error::Failure> {
+    let client = builder.binding(BINDING).build()?;
+    write_out(
+        out,
+        Box::into_raw(Box::new(officernd_client { inner: client })),
+    );
+    Ok(())
+}
+
+/// Builds a client from `config` (which stays owned by the caller and may be freed or reused
+/// right after) and stores it in `*out`. Fails with `OFFICERND_RESULT_CONFIG` naming the bad
+/// setting (`officernd_error_setting`); `*out` is written only on success. No network I/O.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn officernd_client_new(
+    config: *const officernd_config,
+    out: *mut *mut officernd_client,
+    err: *mut officernd_error,
+) -> officernd_result {
+    guard(err, || {
+        let cfg = ref_arg(config, "config")?;
+        let out = out_arg(out, "out")?;
+        build(cfg.builder.clone(), out)
+    })
+}
+
+/// Builds a client from the environment (`OFFICERND_CLIENT_ID`, `OFFICERND_CLIENT_SECRET`,
+/// `OFFICERND_SCOPES`, `OFFICERND_TOKEN_URL`) with every other setting at its default, and stores
+/// it in `*out` (written only on success). No network I/O.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn officernd_client_from_env(
+    out: *mut *mut officernd_client,
+    err: *mut officernd_error,
+) -> officernd_result {
+    guard(err, || {
+        let out = out_arg(out, "out")?;
+        build(TokenClientBuilder::new().with_env()?, out)
+    })
+}
+
+/// Frees a client. NULL is ignored. Tokens obtained from it stay valid (free them separately).
+/// Must not be called while another thread still uses the client.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn officernd_client_free(client: *mut officernd_client) {
+    guard_value((), || {
+        if !client.is_null() {
+            // SAFETY: `client` came from `officernd_client_new`/`_from_env` and is freed once.
+            drop(unsafe { Box::from_raw(client) });
+        }
+    })
+}
+
+/// Gets a valid token and stores a new token handle in `*out` (free it with
+/// `officernd_token_free`). From the cache when fresh (no lock, no I/O); otherwise BLOCKS while
+/// one request is sent for all concurrent callers, within the configured timeout. On failure
+/// `*out` is untouched and `err` (may be NULL) holds the detail.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn officernd_client_token(
+    client: *const officernd_client,
+    out: *mut *mut officernd_token,
+    err: *mut officernd_error,
+) -> officernd_result {
+    guard(err, || {
+        let client = ref_arg(client, "client")?;
+        let out = out_arg(out, "out")?;
+        let token = client.inner.token()?;
+        write_out(out, officernd_token::boxed(token));
+        Ok(())
+    })
+}
+
+/// Copies the access token of a valid token (see `officernd_client_token`) into `buf` (`len`
+/// bytes), NUL-terminated, and its length without the NUL into `*out_n` (`out_n` may be NULL).
+/// `OFFICERND_RESULT_BUFFER_TOO_SMALL` when it does not fit: `officernd_error_required_size`
+/// says how many bytes are needed (the token is cached, so asking again is cheap).
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn officernd_client_access_token(
+    client: *const officernd_client,
+    buf: *mut c_char,
+    len: usize,
+    out_n: *mut usize,
+    err: *mut officernd_error,
+) -> officernd_result {
+    guard(err, || {
+        let client = ref_arg(client, "client")?;
+        let out = OutBuf::new(buf, len, out_n)?;
+        let token = client.inner.token()?;
+        out.write(token.access_token(), "access token")
+    })
+}
+
+/// Copies the `Authorization` header value of a valid token, `"Bearer <access token>"`, into
+/// `buf` like `officernd_client_access_token` does.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn officernd_client_authorization_header(
+    client: *const officernd_client,
+    buf: *mut c_char,
+    len: usize,
+    out_n: *mut usize,
+    err: *mut officernd_error,
+) -> officernd_result {
+    guard(err, || {
+        let client = ref_arg(client, "client")?;
+        let out = OutBuf::new(buf, len, out_n)?;
+        let token = client.inner.token()?;
+        out.write(&token.authorization_header(), "authorization header")
+    })
+}
+
+/// After an API call made with `token` answered 401: drops that token from the cache, only if it
+/// is still the cached one (another thread may already hold a newer token), so that the next
+/// `officernd_client_token` fetches a new one. Stores in `*out_dropped` (may be NULL) whether it
+/// was dropped.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn officernd_client_invalidate(
+    client: *const officernd_client,
+    token: *const officernd_token,
+    out_dropped: *mut bool,
+    err: *mut officernd_error,
+) -> officernd_result {
+    guard(err, || {
+        let client = ref_arg(client, "client")?;
+        let token = ref_arg(token, "token")?;
+        let dropped = client.inner.invalidate(&token.inner);
+        if !out_dropped.is_null() {
+            write_out(out_dropped, dropped);
+        }
+        Ok(())
+    })
+}
+
+/// Stores a snapshot of the client's metrics in `*out`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn officernd_client_stats(
+    client: *const officernd_client,
+    out: *mut officernd_stats,
+    err: *mut officernd_error,
+) -> officernd_result {
+    guard(err, || {
+        let client = ref_arg(client, "client")?;
+        let out = out_arg(out, "out")?;
+        let s = client.inner.stats();
+        write_out(
+            out,
+            officernd_stats {
+                requests_ok: s.requests_ok,
+                requests_oauth_error: s.requests_oauth_error,
+                requests_rate_limited: s.requests_rate_limited,
+                requests_http_error: s.requests_http_error,
+                requests_transport_error: s.requests_transport_error,
+                requests_timeout: s.requests_timeout,
+                requests_invalid_response: s.requests_invalid_response,
+                requests_sent: s.requests_sent(),
+                cache_hits: s.cache_hits,
+                stale_served: s.stale_served,
+                refused_locally: s.refused_locally,
+                budget_remaining: s.budget_remaining,
+                budget_capacity: s.budget_capacity,
+                expires_in_ms: s
+                    .expires_in
+                    .map_or(-1, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX)),
+                last_error: officernd_result::from_code_str(s.last_error_code),
+            },
+        );
+        Ok(())
+    })
+}

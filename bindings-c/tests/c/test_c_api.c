@@ -1,0 +1,589 @@
+/*
+ * Tests of the C interface against the mock identity server (started by tests/with-mock.sh, which
+ * exports OFFICERND_MOCK_URL, OFFICERND_TOKEN_URL and the demo app's OFFICERND_CLIENT_ID,
+ * OFFICERND_CLIENT_SECRET and OFFICERND_SCOPES). Built with -Wall -Wextra -Werror -pedantic and
+ * run plain, under valgrind and with AddressSanitizer. Ends with "N passed, M failed".
+ */
+#define _POSIX_C_SOURCE 200809L
+
+#include <officernd_auth.h>
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "mock_http.h"
+
+static int passed = 0;
+static int failed = 0;
+static const char *current = "";
+
+#define CHECK(cond)                                                              \
+  do {                                                                           \
+    if (cond) {                                                                  \
+      passed++;                                                                  \
+    } else {                                                                     \
+      failed++;                                                                  \
+      fprintf(stderr, "FAIL %s (%s:%d): %s\n", current, __FILE__, __LINE__, #cond); \
+    }                                                                            \
+  } while (0)
+
+#define CHECK_RESULT(expr, want)                                                           \
+  do {                                                                                     \
+    officernd_result got_ = (expr);                                                        \
+    if (got_ == (want)) {                                                                  \
+      passed++;                                                                            \
+    } else {                                                                               \
+      failed++;                                                                            \
+      fprintf(stderr, "FAIL %s (%s:%d): %s = %s, want %s\n", current, __FILE__, __LINE__, \
+              #expr, officernd_result_name((unsigned)got_),                                \
+              officernd_result_name((unsigned)(want)));                                    \
+    }                                                                                      \
+  } while (0)
+
+static const char *const DEMO_SECRET = "demo-client-secret-s3cr3t";
+static const char *const WRONG_SECRET = "wrong-secret-Zq81xK";
+
+/* No message may contain either secret. */
+static void check_no_secret(const officernd_error *err) {
+  const char *fields[4];
+  size_t i;
+  fields[0] = officernd_error_message(err);
+  fields[1] = officernd_error_description(err);
+  fields[2] = officernd_error_oauth_error(err);
+  fields[3] = officernd_error_uri(err);
+  for (i = 0; i < 4; i++) {
+    if (fields[i] == NULL) continue;
+    CHECK(strstr(fields[i], DEMO_SECRET) == NULL);
+    CHECK(strstr(fields[i], WRONG_SECRET) == NULL);
+  }
+}
+
+/* A configuration for the mock's demo app with its own cache and budget. */
+static officernd_config *mock_config(const char *secret) {
+  officernd_config *cfg = NULL;
+  if (officernd_config_new(&cfg) != OFFICERND_RESULT_OK) abort();
+  CHECK_RESULT(officernd_config_set_client_id(cfg, getenv("OFFICERND_CLIENT_ID"), NULL), OFFICERND_RESULT_OK);
+  CHECK_RESULT(officernd_config_set_client_secret(cfg, secret, NULL), OFFICERND_RESULT_OK);
+  CHECK_RESULT(officernd_config_set_scopes(cfg, "officernd.api.read officernd.api.write", NULL),
+               OFFICERND_RESULT_OK);
+  CHECK_RESULT(officernd_config_set_token_url(cfg, getenv("OFFICERND_TOKEN_URL"), NULL), OFFICERND_RESULT_OK);
+  CHECK_RESULT(officernd_config_set_share_cache(cfg, false, NULL), OFFICERND_RESULT_OK);
+  CHECK_RESULT(officernd_config_set_max_retries(cfg, 0, NULL), OFFICERND_RESULT_OK);
+  return cfg;
+}
+
+static officernd_client *mock_client(const char *secret) {
+  officernd_config *cfg = mock_config(secret);
+  officernd_client *client = NULL;
+  CHECK_RESULT(officernd_client_new(cfg, &client, NULL), OFFICERND_RESULT_OK);
+  officernd_config_free(cfg);
+  if (client == NULL) abort();
+  return client;
+}
+
+static void test_version(void) {
+  current = "version";
+  CHECK(strcmp(officernd_version(), OFFICERND_AUTH_VERSION) == 0);
+  CHECK(OFFICERND_AUTH_VERSION_NUMBER == OFFICERND_AUTH_VERSION_MAJOR * 10000 +
+                                             OFFICERND_AUTH_VERSION_MINOR * 100 +
+                                             OFFICERND_AUTH_VERSION_PATCH);
+  CHECK(strcmp(officernd_result_name(OFFICERND_RESULT_OK), "ok") == 0);
+  CHECK(strcmp(officernd_result_name(OFFICERND_RESULT_RATE_LIMITED), "rate_limited") == 0);
+  CHECK(strcmp(officernd_result_name(OFFICERND_RESULT_INVALID_RESPONSE), "invalid_response") == 0);
+  CHECK(strcmp(officernd_result_name(OFFICERND_RESULT_BUFFER_TOO_SMALL), "buffer_too_small") == 0);
+  CHECK(strcmp(officernd_result_name(4242), "unknown") == 0);
+  CHECK(OFFICERND_RESULT_OK == 0 && OFFICERND_RESULT_CONFIG == 1 && OFFICERND_RESULT_OAUTH == 2 &&
+        OFFICERND_RESULT_RATE_LIMITED == 3 && OFFICERND_RESULT_HTTP == 4 &&
+        OFFICERND_RESULT_TRANSPORT == 5 && OFFICERND_RESULT_TIMEOUT == 6 &&
+        OFFICERND_RESULT_INVALID_RESPONSE == 7 && OFFICERND_RESULT_NULL_PARAMETER == 100 &&
+        OFFICERND_RESULT_INVALID_UTF8 == 101 && OFFICERND_RESULT_BUFFER_TOO_SMALL == 102 &&
+        OFFICERND_RESULT_PANIC == 103);
+}
+
+static void test_success(void) {
+  officernd_client *client;
+  officernd_token *token = NULL, *again = NULL;
+  officernd_error *err = NULL;
+  officernd_stats stats;
+  char access[4096], header[4200], scopes[512], redacted[64];
+  size_t n = 0, hn = 0;
+  bool dropped = false;
+  long now = (long)time(NULL);
+
+  current = "success";
+  CHECK_RESULT(officernd_error_new(&err), OFFICERND_RESULT_OK);
+  client = mock_client(DEMO_SECRET);
+  CHECK_RESULT(officernd_client_token(client, &token, err), OFFICERND_RESULT_OK);
+  CHECK(token != NULL);
+  CHECK(officernd_error_code(err) == OFFICERND_RESULT_OK);
+  CHECK(strcmp(officernd_error_message(err), "") == 0);
+  CHECK_RESULT(officernd_token_access_token(token, access, sizeof access, &n, err), OFFICERND_RESULT_OK);
+  CHECK(n > 20 && n == strlen(access) && n == officernd_token_access_token_len(token));
+  CHECK_RESULT(officernd_token_authorization_header(token, header, sizeof header, &hn, err), OFFICERND_RESULT_OK);
+  CHECK(hn == n + 7 && strncmp(header, "Bearer ", 7) == 0 && strcmp(header + 7, access) == 0);
+  CHECK_RESULT(officernd_token_scopes(token, scopes, sizeof scopes, NULL, err), OFFICERND_RESULT_OK);
+  CHECK(strstr(scopes, "officernd.api.read") != NULL && strstr(scopes, "officernd.api.write") != NULL);
+  CHECK_RESULT(officernd_token_redacted(token, redacted, sizeof redacted, NULL, err), OFFICERND_RESULT_OK);
+  CHECK(strstr(redacted, "[redacted]") != NULL && strstr(redacted, access) == NULL);
+  CHECK(officernd_token_expires_at(token) > now + 3000 && officernd_token_expires_at(token) < now + 3700);
+  CHECK(officernd_token_expires_in_ms(token) > 3000 * 1000ULL);
+
+  /* From the cache: the same token, no second request. */
+  CHECK_RESULT(officernd_client_authorization_header(client, header, sizeof header, &hn, err), OFFICERND_RESULT_OK);
+  CHECK(strcmp(header + 7, access) == 0);
+  CHECK_RESULT(officernd_client_access_token(client, header, sizeof header, &hn, err), OFFICERND_RESULT_OK);
+  CHECK(strcmp(header, access) == 0 && hn == n);
+  CHECK_RESULT(officernd_client_stats(client, &stats, err), OFFICERND_RESULT_OK);
+  CHECK(stats.requests_sent == 1 && stats.requests_ok == 1);
+  CHECK(stats.cache_hits >= 2);
+  CHECK(stats.budget_capacity == 5 && stats.budget_remaining == 4);
+  CHECK(stats.expires_in_ms > 3000 * 1000LL);
+  CHECK(stats.last_error == OFFICERND_RESULT_OK);
+
+  /* After an API 401: invalidate drops it once; the next call fetches a new token. */
+  CHECK_RESULT(officernd_client_invalidate(client, token, &dropped, err), OFFICERND_RESULT_OK);
+  CHECK(dropped);
+  CHECK_RESULT(officernd_client_invalidate(client, token, &dropped, err), OFFICERND_RESULT_OK);
+  CHECK(!dropped);
+  CHECK_RESULT(officernd_client_token(client, &again, err), OFFICERND_RESULT_OK);
+  CHECK_RESULT(officernd_token_access_token(again, header, sizeof header, NULL, err), OFFICERND_RESULT_OK);
+  CHECK(strcmp(header, access) != 0);
+  CHECK_RESULT(officernd_client_stats(client, &stats, NULL), OFFICERND_RESULT_OK);
+  CHECK(stats.requests_sent == 2);
+
+  /* The token handle outlives its client. */
+  officernd_client_free(client);
+  CHECK(officernd_token_access_token_len(token) == n);
+  officernd_token_free(token);
+  officernd_token_free(again);
+  officernd_error_free(err);
+}
+
+static void test_from_env(void) {
+  officernd_client *client = NULL;
+  officernd_config *cfg = NULL;
+  officernd_error *err = NULL;
+  char header[4200];
+  char *saved;
+
+  current = "from_env";
+  CHECK_RESULT(officernd_error_new(&err), OFFICERND_RESULT_OK);
+  CHECK_RESULT(officernd_client_from_env(&client, err), OFFICERND_RESULT_OK);
+  CHECK_RESULT(officernd_client_authorization_header(client, header, sizeof header, NULL, err), OFFICERND_RESULT_OK);
+  CHECK(strncmp(header, "Bearer ", 7) == 0);
+  officernd_client_free(client);
+
+  /* load_env fills what is unset; explicit settings win. */
+  CHECK_RESULT(officernd_config_new(&cfg), OFFICERND_RESULT_OK);
+  CHECK_RESULT(officernd_config_set_max_retries(cfg, 1, err), OFFICERND_RESULT_OK);
+  CHECK_RESULT(officernd_config_load_env(cfg, err), OFFICERND_RESULT_OK);
+  client = NULL;
+  CHECK_RESULT(officernd_client_new(cfg, &client, err), OFFICERND_RESULT_OK);
+  officernd_client_free(client);
+  officernd_config_free(cfg);
+
+  /* A missing variable is a config error naming it. */
+  saved = strdup(getenv("OFFICERND_CLIENT_SECRET"));
+  unsetenv("OFFICERND_CLIENT_SECRET");
+  client = NULL;
+  CHECK_RESULT(officernd_client_from_env(&client, err), OFFICERND_RESULT_CONFIG);
+  CHECK(client == NULL);
+  CHECK(officernd_error_setting(err) != NULL && strcmp(officernd_error_setting(err), "OFFICERND_CLIENT_SECRET") == 0);
+  CHECK(strstr(officernd_error_message(err), "OFFICERND_CLIENT_SECRET") != NULL);
+  setenv("OFFICERND_CLIENT_SECRET", saved, 1);
+  free(saved);
+  officernd_error_free(err);
+}
+
+static void test_config_errors(void) {
+  officernd_config *cfg = NULL;
+  officernd_client *client = NULL;
+  officernd_error *err = NULL;
+
+  current = "config errors";
+  CHECK_RESULT(officernd_error_new(&err), OFFICERND_RESULT_OK);
+  CHECK_RESULT(officernd_config_new(&cfg), OFFICERND_RESULT_OK);
+  CHECK_RESULT(officernd_client_new(cfg, &client, err), OFFICERND_RESULT_CONFIG);
+  CHECK(client == NULL);
+  CHECK(officernd_error_code(err) == OFFICERND_RESULT_CONFIG);
+  CHECK(strcmp(officernd_error_setting(err), "client_id") == 0);
+  CHECK(!officernd_error_is_retryable(err));
+  CHECK(officernd_error_http_status(err) == 0 && officernd_error_retry_after_ms(err) == -1);
+  officernd_config_free(cfg);
+
+  cfg = mock_config(DEMO_SECRET);
+  CHECK_RESULT(officernd_config_set_token_url(cfg, "http://example.com/oauth/token", err), OFFICERND_RESULT_OK);
+  CHECK_RESULT(officernd_client_new(cfg, &client, err), OFFICERND_RESULT_CONFIG);
+  CHECK(strcmp(officernd_error_setting(err), "token_url") == 0);
+  CHECK(strstr(officernd_error_message(err), "https") != NULL);
+  check_no_secret(err);
+  CHECK_RESULT(officernd_config_set_token_url(cfg, getenv("OFFICERND_TOKEN_URL"), err), OFFICERND_RESULT_OK);
+  CHECK_RESULT(officernd_config_set_timeout_ms(cfg, 0, err), OFFICERND_RESULT_OK);
+  CHECK_RESULT(officernd_client_new(cfg, &client, err), OFFICERND_RESULT_CONFIG);
+  CHECK(strcmp(officernd_error_setting(err), "timeout") == 0);
+  CHECK_RESULT(officernd_config_set_timeout_ms(cfg, 5000, err), OFFICERND_RESULT_OK);
+  CHECK_RESULT(officernd_config_set_request_budget(cfg, 0, 60000, err), OFFICERND_RESULT_OK);
+  CHECK_RESULT(officernd_client_new(cfg, &client, err), OFFICERND_RESULT_CONFIG);
+  CHECK(strcmp(officernd_error_setting(err), "max_requests") == 0);
+  CHECK_RESULT(officernd_config_set_request_budget(cfg, 5, 60000, err), OFFICERND_RESULT_OK);
+  CHECK_RESULT(officernd_config_set_refresh_ahead_ms(cfg, 1000, err), OFFICERND_RESULT_OK);
+  CHECK_RESULT(officernd_config_set_min_validity_ms(cfg, 2000, err), OFFICERND_RESULT_OK);
+  CHECK_RESULT(officernd_client_new(cfg, &client, err), OFFICERND_RESULT_CONFIG);
+  CHECK(strcmp(officernd_error_setting(err), "min_validity") == 0);
+  CHECK_RESULT(officernd_config_set_min_validity_ms(cfg, 500, err), OFFICERND_RESULT_OK);
+  CHECK_RESULT(officernd_config_set_connect_timeout_ms(cfg, 1000, err), OFFICERND_RESULT_OK);
+  CHECK_RESULT(officernd_config_set_terminal_error_ttl_ms(cfg, 1000, err), OFFICERND_RESULT_OK);
+  CHECK_RESULT(officernd_client_new(cfg, &client, err), OFFICERND_RESULT_OK);
+  CHECK(officernd_error_code(err) == OFFICERND_RESULT_OK && officernd_error_setting(err) == NULL);
+  officernd_client_free(client);
+  officernd_config_free(cfg);
+  officernd_error_free(err);
+}
+
+/* A fresh client (own cache and budget) whose first token call meets `faults`. */
+static officernd_result fetch_with_fault(const char *faults, uint64_t timeout_ms, officernd_error *err) {
+  officernd_config *cfg = mock_config(DEMO_SECRET);
+  officernd_client *client = NULL;
+  officernd_token *token = NULL;
+  officernd_result r;
+  if (faults != NULL) CHECK(mock_faults(faults) == 0);
+  if (timeout_ms) CHECK_RESULT(officernd_config_set_timeout_ms(cfg, timeout_ms, NULL), OFFICERND_RESULT_OK);
+  CHECK_RESULT(officernd_client_new(cfg, &client, NULL), OFFICERND_RESULT_OK);
+  r = officernd_client_token(client, &token, err);
+  CHECK(token == NULL); /* out-params are written only on success */
+  officernd_token_free(token);
+  officernd_client_free(client);
+  officernd_config_free(cfg);
+  return r;
+}
+
+static void test_oauth_error(void) {
+  officernd_client *client;
+  officernd_token *token = NULL;
+  officernd_error *err = NULL;
+  officernd_stats stats;
+
+  current = "oauth error";
+  CHECK_RESULT(officernd_error_new(&err), OFFICERND_RESULT_OK);
+  client = mock_client(WRONG_SECRET);
+  CHECK_RESULT(officernd_client_token(client, &token, err), OFFICERND_RESULT_OAUTH);
+  CHECK(token == NULL);
+  CHECK(officernd_error_oauth_error(err) != NULL && strcmp(officernd_error_oauth_error(err), "invalid_client") == 0);
+  CHECK(officernd_error_http_status(err) == 401);
+  CHECK(!officernd_error_is_retryable(err));
+  CHECK(strstr(officernd_error_message(err), "invalid_client") != NULL);
+  check_no_secret(err);
+
+  /* A terminal answer is remembered: the same error at once, without a request. */
+  CHECK_RESULT(officernd_client_token(client, &token, err), OFFICERND_RESULT_OAUTH);
+  CHECK(strcmp(officernd_error_oauth_error(err), "invalid_client") == 0);
+  check_no_secret(err);
+  CHECK_RESULT(officernd_client_stats(client, &stats, err), OFFICERND_RESULT_OK);
+  CHECK(stats.requests_sent == 1 && stats.requests_oauth_error == 1 && stats.refused_locally == 1);
+  CHECK(stats.last_error == OFFICERND_RESULT_OAUTH);
+  officernd_client_free(client);
+
+  /* invalid_scope with the server's description. */
+  {
+    officernd_config *cfg = mock_config(DEMO_SECRET);
+    CHECK_RESULT(officernd_config_set_scopes(cfg, "officernd.api.read admin.everything", NULL), OFFICERND_RESULT_OK);
+    client = NULL;
+    CHECK_RESULT(officernd_client_new(cfg, &client, NULL), OFFICERND_RESULT_OK);
+    CHECK_RESULT(officernd_client_token(client, &token, err), OFFICERND_RESULT_OAUTH);
+    CHECK(strcmp(officernd_error_oauth_error(err), "invalid_scope") == 0);
+    CHECK(officernd_error_http_status(err) == 400);
+    CHECK(officernd_error_description(err) != NULL);
+    check_no_secret(err);
+    officernd_client_free(client);
+    officernd_config_free(cfg);
+  }
+  officernd_error_free(err);
+}
+
+static void test_each_error_code(void) {
+  officernd_error *err = NULL;
+  officernd_config *cfg;
+  officernd_client *client = NULL;
+  officernd_token *token = NULL;
+
+  CHECK_RESULT(officernd_error_new(&err), OFFICERND_RESULT_OK);
+
+  current = "rate_limited (server 429)";
+  CHECK_RESULT(fetch_with_fault("[{\"kind\":\"too_many_requests\",\"retry_after\":\"7\"}]", 0, err),
+               OFFICERND_RESULT_RATE_LIMITED);
+  CHECK(officernd_error_http_status(err) == 429);
+  CHECK(officernd_error_retry_after_ms(err) == 7000);
+  CHECK(officernd_error_is_retryable(err));
+  check_no_secret(err);
+
+  current = "http (503)";
+  CHECK_RESULT(fetch_with_fault("[{\"kind\":\"status\",\"status\":503}]", 0, err), OFFICERND_RESULT_HTTP);
+  CHECK(officernd_error_http_status(err) == 503);
+  CHECK(officernd_error_is_retryable(err));
+  check_no_secret(err);
+
+  current = "http (redirect, not followed)";
+  CHECK_RESULT(fetch_with_fault("[{\"kind\":\"redirect\",\"location\":\"http://127.0.0.1:1/x\"}]", 0, err),
+               OFFICERND_RESULT_HTTP);
+  CHECK(officernd_error_http_status(err) / 100 == 3);
+
+  current = "invalid_response (malformed JSON)";
+  CHECK_RESULT(fetch_with_fault("[{\"kind\":\"malformed_json\"}]", 0, err), OFFICERND_RESULT_INVALID_RESPONSE);
+  CHECK(officernd_error_http_status(err) == 200);
+  CHECK(!officernd_error_is_retryable(err));
+  check_no_secret(err);
+
+  current = "invalid_response (token with a newline)";
+  CHECK_RESULT(fetch_with_fault("[{\"kind\":\"token_with_newline\"}]", 0, err), OFFICERND_RESULT_INVALID_RESPONSE);
+  check_no_secret(err);
+
+  current = "timeout";
+  CHECK_RESULT(fetch_with_fault("[{\"kind\":\"delay\",\"ms\":2000}]", 300, err), OFFICERND_RESULT_TIMEOUT);
+  CHECK(officernd_error_http_status(err) == 0);
+  CHECK(officernd_error_is_retryable(err));
+  check_no_secret(err);
+
+  current = "transport (connection refused)";
+  cfg = mock_config(DEMO_SECRET);
+  CHECK_RESULT(officernd_config_set_token_url(cfg, "http://127.0.0.1:1/oauth/token", NULL), OFFICERND_RESULT_OK);
+  CHECK_RESULT(officernd_client_new(cfg, &client, NULL), OFFICERND_RESULT_OK);
+  CHECK_RESULT(officernd_client_token(client, &token, err), OFFICERND_RESULT_TRANSPORT);
+  CHECK(token == NULL);
+  CHECK(officernd_error_http_status(err) == 0);
+  CHECK(officernd_error_is_retryable(err));
+  check_no_secret(err);
+  officernd_client_free(client);
+  officernd_config_free(cfg);
+
+  current = "transport (connection reset)";
+  CHECK_RESULT(fetch_with_fault("[{\"kind\":\"connection_reset\"}]", 0, err), OFFICERND_RESULT_TRANSPORT);
+
+  current = "rate_limited (local budget)";
+  cfg = mock_config(DEMO_SECRET);
+  CHECK_RESULT(officernd_config_set_request_budget(cfg, 1, 60000, NULL), OFFICERND_RESULT_OK);
+  client = NULL;
+  CHECK_RESULT(officernd_client_new(cfg, &client, NULL), OFFICERND_RESULT_OK);
+  CHECK(mock_faults("[{\"kind\":\"status\",\"status\":503}]") == 0);
+  CHECK_RESULT(officernd_client_token(client, &token, err), OFFICERND_RESULT_HTTP);
+  CHECK_RESULT(officernd_client_token(client, &token, err), OFFICERND_RESULT_RATE_LIMITED);
+  CHECK(officernd_error_http_status(err) == 0); /* refused locally: no answer */
+  CHECK(officernd_error_last_error_code(err) == OFFICERND_RESULT_HTTP);
+  CHECK(officernd_error_retry_after_ms(err) > 0 && officernd_error_retry_after_ms(err) <= 60000);
+  CHECK(strstr(officernd_error_message(err), "HTTP 503") != NULL);
+  officernd_client_free(client);
+  officernd_config_free(cfg);
+
+  officernd_error_free(err);
+}
+
+static void test_null_and_utf8(void) {
+  officernd_config *cfg = NULL;
+  officernd_client *client = mock_client(DEMO_SECRET);
+  officernd_client *out_client = (officernd_client *)&passed; /* a sentinel that must not change */
+  officernd_token *out_token = (officernd_token *)&passed;
+  officernd_token *token = NULL;
+  officernd_error *err = NULL;
+  officernd_stats stats;
+  char buf[64];
+  size_t n = 12345;
+  bool dropped = true;
+  const char bad_utf8[] = {'d', 'e', 'm', 'o', (char)0xff, (char)0xfe, '\0'};
+
+  current = "NULL arguments";
+  CHECK_RESULT(officernd_error_new(NULL), OFFICERND_RESULT_NULL_PARAMETER);
+  CHECK_RESULT(officernd_error_new(&err), OFFICERND_RESULT_OK);
+  CHECK_RESULT(officernd_config_new(NULL), OFFICERND_RESULT_NULL_PARAMETER);
+  CHECK_RESULT(officernd_config_new(&cfg), OFFICERND_RESULT_OK);
+  CHECK_RESULT(officernd_config_set_client_id(NULL, "x", err), OFFICERND_RESULT_NULL_PARAMETER);
+  CHECK(officernd_error_code(err) == OFFICERND_RESULT_NULL_PARAMETER);
+  CHECK(strstr(officernd_error_message(err), "config") != NULL);
+  CHECK_RESULT(officernd_config_set_client_id(cfg, NULL, err), OFFICERND_RESULT_NULL_PARAMETER);
+  CHECK(strstr(officernd_error_message(err), "client_id") != NULL);
+  CHECK_RESULT(officernd_config_set_client_secret(cfg, NULL, err), OFFICERND_RESULT_NULL_PARAMETER);
+  CHECK_RESULT(officernd_config_set_scopes(cfg, NULL, err), OFFICERND_RESULT_NULL_PARAMETER);
+  CHECK_RESULT(officernd_config_set_token_url(cfg, NULL, err), OFFICERND_RESULT_NULL_PARAMETER);
+  CHECK_RESULT(officernd_config_set_timeout_ms(NULL, 1, err), OFFICERND_RESULT_NULL_PARAMETER);
+  CHECK_RESULT(officernd_config_set_connect_timeout_ms(NULL, 1, err), OFFICERND_RESULT_NULL_PARAMETER);
+  CHECK_RESULT(officernd_config_set_refresh_ahead_ms(NULL, 1, err), OFFICERND_RESULT_NULL_PARAMETER);
+  CHECK_RESULT(officernd_config_set_min_validity_ms(NULL, 1, err), OFFICERND_RESULT_NULL_PARAMETER);
+  CHECK_RESULT(officernd_config_set_request_budget(NULL, 1, 1, err), OFFICERND_RESULT_NULL_PARAMETER);
+  CHECK_RESULT(officernd_config_set_max_retries(NULL, 1, err), OFFICERND_RESULT_NULL_PARAMETER);
+  CHECK_RESULT(officernd_config_set_terminal_error_ttl_ms(NULL, 1, err), OFFICERND_RESULT_NULL_PARAMETER);
+  CHECK_RESULT(officernd_config_set_share_cache(NULL, true, err), OFFICERND_RESULT_NULL_PARAMETER);
+  CHECK_RESULT(officernd_config_load_env(NULL, err), OFFICERND_RESULT_NULL_PARAMETER);
+  CHECK_RESULT(officernd_client_new(NULL, &out_client, err), OFFICERND_RESULT_NULL_PARAMETER);
+  CHECK_RESULT(officernd_client_new(cfg, NULL, err), OFFICERND_RESULT_NULL_PARAMETER);
+  CHECK_RESULT(officernd_client_from_env(NULL, err), OFFICERND_RESULT_NULL_PARAMETER);
+  CHECK(out_client == (officernd_client *)&passed);
+  CHECK_RESULT(officernd_client_token(NULL, &out_token, err), OFFICERND_RESULT_NULL_PARAMETER);
+  CHECK_RESULT(officernd_client_token(client, NULL, err), OFFICERND_RESULT_NULL_PARAMETER);
+  CHECK(out_token == (officernd_token *)&passed);
+  CHECK_RESULT(officernd_client_access_token(NULL, buf, sizeof buf, &n, err), OFFICERND_RESULT_NULL_PARAMETER);
+  CHECK_RESULT(officernd_client_access_token(client, NULL, 100, &n, err), OFFICERND_RESULT_NULL_PARAMETER);
+  CHECK_RESULT(officernd_client_authorization_header(NULL, buf, sizeof buf, &n, err), OFFICERND_RESULT_NULL_PARAMETER);
+  CHECK_RESULT(officernd_client_authorization_header(client, NULL, 100, &n, err), OFFICERND_RESULT_NULL_PARAMETER);
+  CHECK(n == 12345);
+  CHECK_RESULT(officernd_client_stats(NULL, &stats, err), OFFICERND_RESULT_NULL_PARAMETER);
+  CHECK_RESULT(officernd_client_stats(client, NULL, err), OFFICERND_RESULT_NULL_PARAMETER);
+  CHECK_RESULT(officernd_client_token(client, &token, err), OFFICERND_RESULT_OK);
+  CHECK_RESULT(officernd_client_invalidate(NULL, token, &dropped, err), OFFICERND_RESULT_NULL_PARAMETER);
+  CHECK_RESULT(officernd_client_invalidate(client, NULL, &dropped, err), OFFICERND_RESULT_NULL_PARAMETER);
+  CHECK(dropped == true);
+  CHECK_RESULT(officernd_token_access_token(NULL, buf, sizeof buf, &n, err), OFFICERND_RESULT_NULL_PARAMETER);
+  CHECK_RESULT(officernd_token_access_token(token, NULL, 100, &n, err), OFFICERND_RESULT_NULL_PARAMETER);
+  CHECK_RESULT(officernd_token_authorization_header(NULL, buf, sizeof buf, &n, err), OFFICERND_RESULT_NULL_PARAMETER);
+  CHECK_RESULT(officernd_token_scopes(NULL, buf, sizeof buf, &n, err), OFFICERND_RESULT_NULL_PARAMETER);
+  CHECK_RESULT(officernd_token_redacted(NULL, buf, sizeof buf, &n, err), OFFICERND_RESULT_NULL_PARAMETER);
+  CHECK(officernd_token_access_token_len(NULL) == 0);
+  CHECK(officernd_token_expires_at(NULL) == 0);
+  CHECK(officernd_token_expires_in_ms(NULL) == 0);
+  /* Without an error object the code is still returned. */
+  CHECK_RESULT(officernd_client_token(NULL, &out_token, NULL), OFFICERND_RESULT_NULL_PARAMETER);
+  /* Accessors of a NULL error object. */
+  CHECK(officernd_error_code(NULL) == OFFICERND_RESULT_OK);
+  CHECK(strcmp(officernd_error_message(NULL), "") == 0);
+  CHECK(officernd_error_oauth_error(NULL) == NULL && officernd_error_description(NULL) == NULL);
+  CHECK(officernd_error_uri(NULL) == NULL && officernd_error_setting(NULL) == NULL);
+  CHECK(officernd_error_http_status(NULL) == 0 && officernd_error_retry_after_ms(NULL) == -1);
+  CHECK(!officernd_error_is_retryable(NULL) && officernd_error_required_size(NULL) == 0);
+  CHECK(officernd_error_last_error_code(NULL) == OFFICERND_RESULT_OK);
+  /* Frees accept NULL. */
+  officernd_client_free(NULL);
+  officernd_config_free(NULL);
+  officernd_token_free(NULL);
+  officernd_error_free(NULL);
+
+  current = "invalid UTF-8";
+  CHECK_RESULT(officernd_config_set_client_id(cfg, bad_utf8, err), OFFICERND_RESULT_INVALID_UTF8);
+  CHECK(strstr(officernd_error_message(err), "client_id") != NULL);
+  CHECK_RESULT(officernd_config_set_client_secret(cfg, bad_utf8, err), OFFICERND_RESULT_INVALID_UTF8);
+  CHECK(strstr(officernd_error_message(err), "client_secret") != NULL);
+  CHECK_RESULT(officernd_config_set_scopes(cfg, bad_utf8, err), OFFICERND_RESULT_INVALID_UTF8);
+  CHECK_RESULT(officernd_config_set_token_url(cfg, bad_utf8, err), OFFICERND_RESULT_INVALID_UTF8);
+  /* The rejected value was not recorded: building still says client_id is missing. */
+  CHECK_RESULT(officernd_client_new(cfg, &out_client, err), OFFICERND_RESULT_CONFIG);
+  CHECK(strcmp(officernd_error_setting(err), "client_id") == 0);
+
+  officernd_token_free(token);
+  officernd_client_free(client);
+  officernd_config_free(cfg);
+  officernd_error_free(err);
+}
+
+static void test_buffer_too_small(void) {
+  officernd_client *client = mock_client(DEMO_SECRET);
+  officernd_token *token = NULL;
+  officernd_error *err = NULL;
+  char small[8];
+  char *big;
+  size_t n = 777, need, len;
+
+  current = "buffer too small";
+  CHECK_RESULT(officernd_error_new(&err), OFFICERND_RESULT_OK);
+  memset(small, 'x', sizeof small);
+  CHECK_RESULT(officernd_client_authorization_header(client, small, sizeof small, &n, err),
+               OFFICERND_RESULT_BUFFER_TOO_SMALL);
+  CHECK(small[0] == 'x' && small[7] == 'x' && n == 777); /* nothing written */
+  need = officernd_error_required_size(err);
+  CHECK_RESULT(officernd_client_token(client, &token, NULL), OFFICERND_RESULT_OK);
+  len = officernd_token_access_token_len(token);
+  CHECK(need == len + 7 + 1);
+  big = malloc(need);
+  CHECK_RESULT(officernd_client_authorization_header(client, big, need - 1, &n, err),
+               OFFICERND_RESULT_BUFFER_TOO_SMALL); /* no room for the NUL */
+  CHECK_RESULT(officernd_client_authorization_header(client, big, need, &n, err), OFFICERND_RESULT_OK);
+  CHECK(n == need - 1 && strlen(big) == n);
+  CHECK(officernd_error_required_size(err) == 0);
+  CHECK_RESULT(officernd_token_access_token(token, big, len, &n, err), OFFICERND_RESULT_BUFFER_TOO_SMALL);
+  CHECK(officernd_error_required_size(err) == len + 1);
+  CHECK_RESULT(officernd_token_access_token(token, big, len + 1, &n, err), OFFICERND_RESULT_OK);
+  CHECK_RESULT(officernd_token_scopes(token, small, 0, NULL, err), OFFICERND_RESULT_BUFFER_TOO_SMALL);
+  CHECK_RESULT(officernd_client_access_token(client, small, sizeof small, NULL, err),
+               OFFICERND_RESULT_BUFFER_TOO_SMALL);
+  CHECK(officernd_error_required_size(err) == len + 1);
+  free(big);
+  officernd_token_free(token);
+  officernd_client_free(client);
+  officernd_error_free(err);
+}
+
+#define THREADS 16
+
+struct thread_arg {
+  officernd_client *client;
+  officernd_result result;
+  char token[4096];
+};
+
+static void *fetch_in_thread(void *p) {
+  struct thread_arg *arg = p;
+  officernd_error *err = NULL; /* one error object per thread */
+  if (officernd_error_new(&err) != OFFICERND_RESULT_OK) abort();
+  arg->result = officernd_client_access_token(arg->client, arg->token, sizeof arg->token, NULL, err);
+  if (arg->result != OFFICERND_RESULT_OK) fprintf(stderr, "thread: %s\n", officernd_error_message(err));
+  officernd_error_free(err);
+  return NULL;
+}
+
+static void test_threads_share_one_request(void) {
+  officernd_client *client;
+  officernd_stats stats;
+  pthread_t threads[THREADS];
+  struct thread_arg args[THREADS];
+  int i;
+
+  current = "16 threads, one handle, empty cache";
+  CHECK(mock_http("POST", "/_mock/reset", NULL, NULL, 0) == 200);
+  CHECK(mock_stat("token_requests") == 0);
+  CHECK(mock_faults("[{\"kind\":\"delay\",\"ms\":300}]") == 0); /* let every thread pile up */
+  client = mock_client(DEMO_SECRET);
+  for (i = 0; i < THREADS; i++) {
+    args[i].client = client;
+    args[i].result = OFFICERND_RESULT_PANIC;
+    args[i].token[0] = '\0';
+    CHECK(pthread_create(&threads[i], NULL, fetch_in_thread, &args[i]) == 0);
+  }
+  for (i = 0; i < THREADS; i++) CHECK(pthread_join(threads[i], NULL) == 0);
+  for (i = 0; i < THREADS; i++) {
+    CHECK(args[i].result == OFFICERND_RESULT_OK);
+    CHECK(strcmp(args[i].token, args[0].token) == 0 && args[i].token[0] != '\0');
+  }
+  CHECK(mock_stat("token_requests") == 1);
+  CHECK_RESULT(officernd_client_stats(client, &stats, NULL), OFFICERND_RESULT_OK);
+  CHECK(stats.requests_sent == 1);
+  officernd_client_free(client);
+}
+
+static void test_user_agent(void) {
+  char body[8192];
+  officernd_client *client = mock_client(DEMO_SECRET);
+  char buf[4200];
+  current = "user agent names the binding";
+  CHECK(mock_http("POST", "/_mock/reset", NULL, NULL, 0) == 200);
+  CHECK_RESULT(officernd_client_access_token(client, buf, sizeof buf, NULL, NULL), OFFICERND_RESULT_OK);
+  CHECK(mock_http("GET", "/_mock/last_request", NULL, body, sizeof body) == 200);
+  CHECK(strstr(body, "(c)") != NULL);
+  officernd_client_free(client);
+}
+
+int main(void) {
+  if (getenv("OFFICERND_MOCK_URL") == NULL || mock_stat("token_requests") < 0) {
+    fprintf(stderr, "the mock identity server is not reachable (run through tests/with-mock.sh)\n");
+    return 2;
+  }
+  test_version();
+  test_success();
+  test_from_env();
+  test_config_errors();
+  test_oauth_error();
+  test_each_error_code();
+  test_null_and_utf8();
+  test_buffer_too_small();
+  test_threads_share_one_request();
+  test_user_agent();
+  printf("%d passed, %d failed\n", passed, failed);
+  return failed == 0 ? 0 : 1;
+}

@@ -1,0 +1,146 @@
+// Tests of the C++17 wrapper (officernd_auth.hpp) against the mock identity server, built through
+// CMake find_package(officernd_auth). Ends with "N passed, M failed".
+#include <officernd_auth.hpp>
+
+#include <cstdlib>
+#include <cstring>
+#include <iostream>
+#include <string>
+#include <thread>
+#include <type_traits>
+#include <vector>
+
+namespace {
+
+int passed = 0;
+int failed = 0;
+
+#define CHECK(cond)                                                                  \
+  do {                                                                               \
+    if (cond) {                                                                      \
+      ++passed;                                                                      \
+    } else {                                                                         \
+      ++failed;                                                                      \
+      std::cerr << "FAIL " << __FILE__ << ":" << __LINE__ << ": " #cond << std::endl; \
+    }                                                                                \
+  } while (0)
+
+const char *const kSecret = "demo-client-secret-s3cr3t";
+const char *const kWrongSecret = "wrong-secret-Cpp-93kd";
+
+std::string env(const char *name) {
+  const char *v = std::getenv(name);
+  return v ? v : "";
+}
+
+officernd::Config mock_config(const std::string &secret) {
+  officernd::Config cfg;
+  cfg.client_id(env("OFFICERND_CLIENT_ID"))
+      .client_secret(secret)
+      .scopes("officernd.api.read officernd.api.write")
+      .token_url(env("OFFICERND_TOKEN_URL"))
+      .share_cache(false)
+      .max_retries(0)
+      .timeout(std::chrono::seconds(10));
+  return cfg;
+}
+
+template <class F>
+officernd_result code_of(F &&f, officernd::Error *out = nullptr) {
+  try {
+    f();
+  } catch (const officernd::Error &e) {
+    std::string what = e.what();
+    CHECK(what.find(kSecret) == std::string::npos);
+    CHECK(what.find(kWrongSecret) == std::string::npos);
+    if (out) *out = e;
+    return e.code();
+  }
+  return OFFICERND_RESULT_OK;
+}
+
+void test_success() {
+  officernd::Client client(mock_config(kSecret));
+  officernd::Token token = client.token();
+  std::string access = token.access_token();
+  CHECK(access.size() > 20 && access.size() == officernd_token_access_token_len(token.get()));
+  CHECK(token.authorization_header() == "Bearer " + access);
+  CHECK(client.authorization_header() == "Bearer " + access);
+  CHECK(client.access_token() == access);
+  CHECK(token.scopes().find("officernd.api.read") != std::string::npos);
+  CHECK(token.redacted().find(access) == std::string::npos);
+  CHECK(token.expires_in() > std::chrono::minutes(50));
+  CHECK(token.expires_at() > std::chrono::system_clock::now() + std::chrono::minutes(50));
+  officernd_stats s = client.stats();
+  CHECK(s.requests_sent == 1 && s.cache_hits >= 2 && s.budget_capacity == 5);
+  CHECK(client.invalidate(token));
+  CHECK(!client.invalidate(token));
+  CHECK(client.access_token() != access);
+  CHECK(client.stats().requests_sent == 2);
+  CHECK(officernd::version() == OFFICERND_AUTH_VERSION);
+  static_assert(!std::is_copy_constructible_v<officernd::Client>, "Client is move-only");
+  officernd::Client moved = std::move(client);
+  CHECK(moved.stats().requests_sent == 2);
+}
+
+void test_from_env() {
+  officernd::Client client = officernd::Client::from_env();
+  CHECK(client.authorization_header().rfind("Bearer ", 0) == 0);
+  officernd::Config cfg;
+  cfg.load_env();
+  officernd::Client again(cfg);
+  CHECK(again.access_token() == client.access_token());  // same settings: one shared cache
+}
+
+void test_errors() {
+  officernd::Error e(OFFICERND_RESULT_OK, nullptr);
+
+  CHECK(code_of([] { officernd::Client c{officernd::Config()}; }, &e) == OFFICERND_RESULT_CONFIG);
+  CHECK(e.setting() && *e.setting() == "client_id");
+  CHECK(std::strcmp(e.code_name(), "config") == 0 && !e.retryable());
+
+  officernd::Client wrong(mock_config(kWrongSecret));
+  CHECK(code_of([&] { wrong.token(); }, &e) == OFFICERND_RESULT_OAUTH);
+  CHECK(e.oauth_error() && *e.oauth_error() == "invalid_client");
+  CHECK(e.http_status() == 401);
+  CHECK(!e.retry_after());
+
+  officernd::Config bad = mock_config(kSecret);
+  bad.token_url("http://127.0.0.1:1/oauth/token");
+  officernd::Client unreachable(bad);
+  CHECK(code_of([&] { unreachable.authorization_header(); }, &e) == OFFICERND_RESULT_TRANSPORT);
+  CHECK(e.retryable() && e.http_status() == 0);
+
+  CHECK(code_of([] { officernd::Config().client_id(std::string("\xff\xfe")); }, &e) ==
+        OFFICERND_RESULT_INVALID_UTF8);
+}
+
+void test_threads() {
+  officernd::Client client(mock_config(kSecret));
+  std::vector<std::string> tokens(16);
+  std::vector<std::thread> threads;
+  for (auto &t : tokens) threads.emplace_back([&client, &t] { t = client.access_token(); });
+  for (auto &t : threads) t.join();
+  for (auto &t : tokens) CHECK(!t.empty() && t == tokens[0]);
+  CHECK(client.stats().requests_sent == 1);
+}
+
+}  // namespace
+
+int main() {
+  if (env("OFFICERND_MOCK_URL").empty()) {
+    std::cerr << "run through tests/with-mock.sh" << std::endl;
+    return 2;
+  }
+  try {
+    test_success();
+    test_from_env();
+    test_errors();
+    test_threads();
+  } catch (const officernd::Error &e) {
+    ++failed;
+    std::cerr << "FAIL unexpected officernd::Error " << e.code_name() << ": " << e.what() << std::endl;
+  }
+  std::cout << passed << " passed, " << failed << " failed" << std::endl;
+  return failed == 0 ? 0 : 1;
+}
