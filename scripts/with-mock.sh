@@ -3,13 +3,15 @@
 #   scripts/with-mock.sh COMMAND [ARGS...]
 # Exports OFFICERND_MOCK_URL, OFFICERND_TOKEN_URL and the demo app's OFFICERND_CLIENT_ID,
 # OFFICERND_CLIENT_SECRET and OFFICERND_SCOPES for the command, and stops the server after it.
+# Extra flags for the mock go in OFFICERND_MOCK_ARGS (e.g. "--no-rate-limit").
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 mock="${OFFICERND_MOCK_BIN:-$root/target/debug/officernd-mock-identity}"
 [[ -x "$mock" ]] || { echo "with-mock: $mock not built (run: cargo build -p officernd-auth-testkit)" >&2; exit 1; }
 dir="$(mktemp -d)"
 mkfifo "$dir/out"
-"$mock" --port 0 >"$dir/out" 2>"$dir/err" &
+# shellcheck disable=SC2086 # OFFICERND_MOCK_ARGS is a list of flags
+"$mock" --port 0 ${OFFICERND_MOCK_ARGS:-} >"$dir/out" 2>"$dir/err" &
 pid=$!
 cleanup() { kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; rm -rf "$dir"; }
 trap cleanup EXIT
