@@ -68,6 +68,33 @@ fn fresh_path(c: &mut Criterion) {
     g.finish();
 }
 
+/// The memory cache stays in front of every store: a fresh token never touches a file or Redis.
+fn stores(c: &mut Criterion) {
+    let server = MockServer::start(MockConfig::default().without_rate_limit()).unwrap();
+    let dir = std::env::temp_dir().join(format!("officernd-bench-{}", std::process::id()));
+    let mut specs = vec![("memory", None), ("file", Some(dir.clone()))];
+    // A Redis to measure against, if the caller started one.
+    let redis = std::env::var("OFFICERND_BENCH_REDIS").ok();
+    if let Some(url) = &redis {
+        specs.push((url.as_str(), None));
+    }
+    let mut g = c.benchmark_group("fresh-with-store");
+    for (spec, path) in specs {
+        let client = builder(&server)
+            .store_spec(spec, path.as_deref())
+            .unwrap()
+            .build()
+            .unwrap();
+        client.token().unwrap();
+        let name = spec.split(':').next().unwrap_or(spec);
+        g.bench_function(format!("token/{name}"), |b| {
+            b.iter(|| black_box(client.token().unwrap()))
+        });
+    }
+    g.finish();
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 fn fetches(c: &mut Criterion) {
     let server = MockServer::start(MockConfig::default().without_rate_limit()).unwrap();
     let mut g = c.benchmark_group("fetch");
@@ -114,5 +141,5 @@ fn fetches(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, fresh_path, fetches);
+criterion_group!(benches, fresh_path, stores, fetches);
 criterion_main!(benches);
