@@ -79,4 +79,4 @@ demo-rust:
 	$(ROOT)/target/debug/examples/fetch_token
 
 bench:
-	$(CARGO) bench -p officernd-auth --bench token
+	$(CARGO) bench -p officernd-auth --features redis --bench token
