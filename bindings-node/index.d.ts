@@ -46,8 +46,8 @@ export declare class TokenClient {
   constructor(options: TokenClientOptions)
   /**
    * A client configured from `OFFICERND_CLIENT_ID`, `OFFICERND_CLIENT_SECRET`,
-   * `OFFICERND_SCOPES` (space-separated) and `OFFICERND_TOKEN_URL`; `options` may set anything
-   * else (or override the environment).
+   * `OFFICERND_SCOPES` (space-separated), `OFFICERND_TOKEN_URL`, `OFFICERND_STORE` and
+   * `OFFICERND_STORE_PATH`; `options` may set anything else (or override the environment).
    */
   static fromEnv(options?: TokenClientOptions): TokenClient
   /**
@@ -162,4 +162,17 @@ export interface TokenClientOptions {
    * Turn off only to isolate tests or benchmarks.
    */
   shareCache?: boolean
+  /**
+   * Where the token is shared beyond this process: `'memory'` (default: this process only),
+   * `'file'` (every process of this user on this machine, e.g. a Node cluster) or a
+   * `'redis://…'` / `'rediss://…'` URL (every host of a fleet; a password in it is never shown).
+   * `fromEnv` reads `OFFICERND_STORE` when unset.
+   */
+  store?: string
+  /**
+   * Directory of the file store (default `$XDG_CACHE_HOME/officernd-auth` or
+   * `~/.cache/officernd-auth`); only with `store: 'file'`. `fromEnv` reads
+   * `OFFICERND_STORE_PATH` when `store` comes from the environment.
+   */
+  storePath?: string
 }

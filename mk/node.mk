@@ -29,13 +29,13 @@ build-node: node-deps
 	mkdir -p $(ROOT)/examples/node/node_modules
 	ln -sfn ../../../bindings-node $(ROOT)/examples/node/node_modules/officernd-auth
 
-# The generated index.js/index.d.ts are checked in: rebuilding must not change them.
+# The generated index.js/index.d.ts are checked in: rebuilding must not change them (on a clean
+# clone, as in CI, the files before the build are the committed ones; while developing, the
+# regenerated files are compared with the working copy, so an uncommitted update passes).
 test-node: mock node-deps
 	@cd $(NODE_DIR); snap="$$(mktemp -d)"; cp $(NODE_GENERATED) "$$snap/"; \
 	$(NODE_BIN)/napi build --platform; \
 	drift=0; for f in $(NODE_GENERATED); do diff -u "$$snap/$$f" "$$f" || drift=1; done; rm -rf "$$snap"; \
-	if git -C $(ROOT) ls-files --error-unmatch $(addprefix bindings-node/,$(NODE_GENERATED)) >/dev/null 2>&1; then \
-	  git -C $(ROOT) diff --exit-code -- $(addprefix bindings-node/,$(NODE_GENERATED)) || drift=1; fi; \
 	if [ $$drift = 1 ]; then echo "bindings-node: generated $(NODE_GENERATED) drifted from the checked-in files: commit the regenerated ones" >&2; exit 1; fi
 	cd $(NODE_DIR) && node --test --test-reporter=spec __test__/*.test.js __test__/*.test.mjs
 

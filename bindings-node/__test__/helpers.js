@@ -4,6 +4,7 @@
 
 const { spawn } = require('node:child_process')
 const fs = require('node:fs')
+const net = require('node:net')
 const path = require('node:path')
 const readline = require('node:readline')
 
@@ -67,9 +68,95 @@ async function startMock(args = []) {
   }
 }
 
+/** A free loopback TCP port (for servers that cannot pick one themselves). */
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer()
+    srv.once('error', reject)
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address()
+      srv.close(() => resolve(port))
+    })
+  })
+}
+
+/**
+ * Starts a throw-away redis-server on a free loopback port (no persistence) and waits for its
+ * "Ready to accept connections" line (no sleeps). Fails — never skips — when redis-server is
+ * missing (it is in scripts/apt-packages.txt). `args` are extra server flags.
+ */
+async function startRedis(args = []) {
+  let lastError
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const port = await freePort()
+    const child = spawn(
+      'redis-server',
+      ['--bind', '127.0.0.1', '--port', String(port), '--save', '', '--appendonly', 'no', ...args],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    )
+    let output = ''
+    const ready = await new Promise((resolve) => {
+      const timer = setTimeout(() => resolve(new Error(`redis-server not ready in 30 s: ${output}`)), 30_000)
+      const done = (v) => {
+        clearTimeout(timer)
+        resolve(v)
+      }
+      readline.createInterface({ input: child.stdout }).on('line', (line) => {
+        output += line + '\n'
+        if (line.includes('Ready to accept connections')) done(true)
+      })
+      child.stderr.on('data', (d) => {
+        output += d
+      })
+      child.once('error', (e) =>
+        done(new Error(`cannot start redis-server (${e.code}): install it (scripts/apt-packages.txt)`)),
+      )
+      child.once('exit', (code) => done(new Error(`redis-server exited (${code}): ${output}`)))
+    })
+    if (ready === true) {
+      return {
+        port,
+        url: `redis://127.0.0.1:${port}`,
+        async stop() {
+          if (child.exitCode !== null || child.signalCode !== null) return
+          const exited = new Promise((r) => child.once('exit', r))
+          child.kill('SIGTERM')
+          await exited
+        },
+      }
+    }
+    lastError = ready
+    child.kill('SIGKILL')
+    if (!/address already in use/i.test(output)) break // only a lost port race is worth a retry
+  }
+  throw lastError
+}
+
+/**
+ * Runs `node script` with `env` added; resolves with its exit code, stdout and stderr.
+ */
+function runNode(script, env = {}) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [script], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (d) => {
+      stdout += d
+    })
+    child.stderr.on('data', (d) => {
+      stderr += d
+    })
+    child.once('error', reject)
+    child.once('close', (code) => resolve({ code, stdout, stderr }))
+  })
+}
+
 /** Options of a client of the demo app against `mock`. */
 function demoOptions(mock, extra = {}) {
   return { ...DEMO, tokenUrl: mock.tokenUrl, ...extra }
 }
 
-module.exports = { startMock, demoOptions, DEMO, MOCK_BIN }
+module.exports = { startMock, startRedis, runNode, demoOptions, DEMO, MOCK_BIN }

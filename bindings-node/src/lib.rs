@@ -107,8 +107,8 @@ impl TokenClient {
     }
 
     /// A client configured from `OFFICERND_CLIENT_ID`, `OFFICERND_CLIENT_SECRET`,
-    /// `OFFICERND_SCOPES` (space-separated) and `OFFICERND_TOKEN_URL`; `options` may set anything
-    /// else (or override the environment).
+    /// `OFFICERND_SCOPES` (space-separated), `OFFICERND_TOKEN_URL`, `OFFICERND_STORE` and
+    /// `OFFICERND_STORE_PATH`; `options` may set anything else (or override the environment).
     #[napi(factory, ts_args_type = "options?: TokenClientOptions")]
     pub fn from_env(env: Env, options: Option<Unknown>) -> Result<Self> {
         Self::build(&env, options, true, true)

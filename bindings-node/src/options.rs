@@ -6,6 +6,7 @@
 //! To add an option: one entry in [`KNOWN`], one line in [`apply`], one field in
 //! [`TokenClientOptions`] (the TypeScript type).
 
+use std::path::Path;
 use std::time::Duration;
 
 use napi::bindgen_prelude::*;
@@ -13,7 +14,7 @@ use napi::{JsValue, ValueType};
 use napi_derive::napi;
 use officernd_auth::TokenClientBuilder;
 
-use crate::error::{range_error, type_error};
+use crate::error::{range_error, throwable, type_error};
 
 /// Settings of a `TokenClient`. Durations are in milliseconds. Unset settings take core's
 /// defaults (`fromEnv` fills `clientId`, `clientSecret`, `scopes` and `tokenUrl` from the
@@ -46,6 +47,15 @@ pub struct TokenClientOptions {
     /// Share one cache with every client of the same settings in this process (default true).
     /// Turn off only to isolate tests or benchmarks.
     pub share_cache: Option<bool>,
+    /// Where the token is shared beyond this process: `'memory'` (default: this process only),
+    /// `'file'` (every process of this user on this machine, e.g. a Node cluster) or a
+    /// `'redis://…'` / `'rediss://…'` URL (every host of a fleet; a password in it is never shown).
+    /// `fromEnv` reads `OFFICERND_STORE` when unset.
+    pub store: Option<String>,
+    /// Directory of the file store (default `$XDG_CACHE_HOME/officernd-auth` or
+    /// `~/.cache/officernd-auth`); only with `store: 'file'`. `fromEnv` reads
+    /// `OFFICERND_STORE_PATH` when `store` comes from the environment.
+    pub store_path: Option<String>,
 }
 
 /// At most `maxRequests` token requests per rolling `windowMs`.
@@ -71,6 +81,8 @@ const KNOWN: &[&str] = &[
     "maxRetries",
     "terminalErrorTtlMs",
     "shareCache",
+    "store",
+    "storePath",
 ];
 
 /// Largest duration accepted before core's own range checks (about 31 years).
@@ -145,6 +157,15 @@ pub(crate) fn apply(
     }
     if let Some(v) = r.boolean("shareCache")? {
         b = b.share_cache(v);
+    }
+    let store = r.string("store")?;
+    let store_path = r.string("storePath")?;
+    if store.is_some() || store_path.is_some() {
+        // A `storePath` alone goes to core as the memory store with a path: core refuses it.
+        let spec = store.as_deref().unwrap_or("memory");
+        b = b
+            .store_spec(spec, store_path.as_deref().map(Path::new))
+            .map_err(|e| throwable(env, &e))?;
     }
     Ok(b)
 }

@@ -1,0 +1,185 @@
+'use strict'
+// The `store` / `storePath` options: option checking in this process, and one token shared by
+// real processes — a node:cluster through the file store, separate processes through a real
+// Redis (redis-server must be installed: these tests fail, never skip, without it).
+
+const test = require('node:test')
+const assert = require('node:assert/strict')
+const fs = require('node:fs')
+const os = require('node:os')
+const path = require('node:path')
+const util = require('node:util')
+
+const { TokenClient } = require('officernd-auth')
+const { startMock, startRedis, runNode, demoOptions, DEMO } = require('./helpers.js')
+
+const CLUSTER = path.join(__dirname, 'fixtures', 'cluster.js')
+const TOKEN_ONCE = path.join(__dirname, 'fixtures', 'token-once.js')
+const REDIS_PASSWORD = 'hunter2-redis-pw'
+
+const tmpDirs = []
+function tmpDir() {
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'officernd-node-store-'))
+  tmpDirs.push(d)
+  return d
+}
+test.after(() => {
+  for (const d of tmpDirs) fs.rmSync(d, { recursive: true, force: true })
+})
+
+function assertConfigError(fn, setting) {
+  assert.throws(fn, (e) => {
+    assert.equal(e.code, 'OFFICERND_CONFIG', e.message)
+    assert.equal(e.setting, setting)
+    assert.equal(e.retryable, false)
+    return true
+  })
+}
+
+/** Runs token-once.js with `options`; returns its JSON line (and fails on a non-zero exit). */
+async function tokenInChild(options) {
+  const r = await runNode(TOKEN_ONCE, { TEST_CLIENT_OPTIONS: JSON.stringify(options) })
+  assert.equal(r.code, 0, r.stderr)
+  return { ...JSON.parse(r.stdout), stderr: r.stderr }
+}
+
+test('store and storePath: wrong types throw TypeError, bad values OFFICERND_CONFIG naming the setting', () => {
+  const base = { ...DEMO, tokenUrl: 'http://127.0.0.1:9/oauth/token' }
+  for (const bad of [{ store: 1 }, { store: ['file'] }, { storePath: 7 }, { storePath: {} }]) {
+    assert.throws(() => new TokenClient({ ...base, ...bad }), (e) => {
+      assert.ok(e instanceof TypeError, util.inspect(bad))
+      assert.equal(e.code, 'ERR_INVALID_ARG_TYPE')
+      assert.match(e.message, /options\.store(Path)? must be a string/)
+      return true
+    })
+  }
+  assertConfigError(() => new TokenClient({ ...base, store: 'disk' }), 'store')
+  assertConfigError(() => new TokenClient({ ...base, store: 'http://127.0.0.1:6379' }), 'store')
+  // A path means the file store: with the memory store it is refused, not ignored.
+  assertConfigError(() => new TokenClient({ ...base, storePath: tmpDir() }), 'store')
+  assertConfigError(() => new TokenClient({ ...base, store: 'memory', storePath: tmpDir() }), 'store')
+
+  const open = path.join(tmpDir(), 'open')
+  fs.mkdirSync(open)
+  fs.chmodSync(open, 0o777)
+  assertConfigError(() => new TokenClient({ ...base, store: 'file', storePath: open }), 'store_path')
+  const link = path.join(tmpDir(), 'link')
+  fs.symlinkSync(tmpDir(), link)
+  assertConfigError(() => new TokenClient({ ...base, store: 'file', storePath: link }), 'store_path')
+
+  // Valid spellings build (nothing is opened or sent yet for Redis).
+  new TokenClient({ ...base, store: 'memory' })
+  new TokenClient({ ...base, store: 'file', storePath: path.join(tmpDir(), 'new') })
+  new TokenClient({ ...base, store: 'redis://127.0.0.1:1/0' })
+  new TokenClient({ ...base, store: 'rediss://127.0.0.1:1' })
+})
+
+test('fromEnv reads OFFICERND_STORE / OFFICERND_STORE_PATH; options override them', () => {
+  const saved = { ...process.env }
+  try {
+    process.env.OFFICERND_CLIENT_ID = DEMO.clientId
+    process.env.OFFICERND_CLIENT_SECRET = DEMO.clientSecret
+    process.env.OFFICERND_TOKEN_URL = 'http://127.0.0.1:9/oauth/token'
+    process.env.OFFICERND_STORE = 'disk'
+    assertConfigError(() => TokenClient.fromEnv(), 'OFFICERND_STORE')
+    TokenClient.fromEnv({ store: 'memory' })
+    const dir = path.join(tmpDir(), 'from-env')
+    TokenClient.fromEnv({ store: 'file', storePath: dir })
+    assert.equal(fs.statSync(dir).mode & 0o777, 0o700)
+
+    process.env.OFFICERND_STORE = 'file'
+    process.env.OFFICERND_STORE_PATH = path.join(tmpDir(), 'env-dir')
+    TokenClient.fromEnv()
+    assert.equal(fs.statSync(process.env.OFFICERND_STORE_PATH).mode & 0o777, 0o700)
+  } finally {
+    for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k]
+    Object.assign(process.env, saved)
+  }
+})
+
+test('a node:cluster of 6 workers on an empty file store: exactly 1 token request', async () => {
+  const mock = await startMock()
+  try {
+    // The first request is slow, so every worker asks while it is under way.
+    await mock.faults([{ kind: 'delay', ms: 800 }])
+    const storePath = path.join(tmpDir(), 'cluster')
+    const options = demoOptions(mock, { store: 'file', storePath })
+    const r = await runNode(CLUSTER, { TEST_WORKERS: '6', TEST_CLIENT_OPTIONS: JSON.stringify(options) })
+    assert.equal(r.code, 0, r.stderr)
+    const out = JSON.parse(r.stdout)
+    assert.deepEqual(out, { ok: 6, distinct: 1, errors: [], failedWorkers: 0 })
+    assert.equal((await mock.stats()).token_requests, 1)
+
+    // The token is in the store: a later process is served from it without a request.
+    const later = await tokenInChild(options)
+    assert.equal(later.requestsSent, 0)
+    assert.equal((await mock.stats()).token_requests, 1)
+    for (const f of fs.readdirSync(storePath)) {
+      assert.equal(fs.statSync(path.join(storePath, f)).mode & 0o077, 0, f)
+    }
+  } finally {
+    await mock.stop()
+  }
+})
+
+test('3 processes sharing Redis: 1 token request; with Redis stopped a new process still gets a token', async () => {
+  const mock = await startMock()
+  const redis = await startRedis()
+  try {
+    await mock.faults([{ kind: 'delay', ms: 800 }])
+    const options = demoOptions(mock, { store: `${redis.url}/0` })
+    const runs = await Promise.all([1, 2, 3].map(() => tokenInChild(options)))
+    assert.equal(new Set(runs.map((r) => r.digest)).size, 1)
+    assert.equal(runs.reduce((n, r) => n + r.requestsSent, 0), 1)
+    assert.equal((await mock.stats()).token_requests, 1)
+
+    await redis.stop()
+    const alone = await tokenInChild(options)
+    assert.equal(alone.requestsSent, 1) // fetched directly, with its own memory cache and budget
+    assert.equal((await mock.stats()).token_requests, 2)
+  } finally {
+    await redis.stop()
+    await mock.stop()
+  }
+})
+
+test('a Redis password in the store URL is used but never shown', async () => {
+  const mock = await startMock()
+  const redis = await startRedis(['--requirepass', REDIS_PASSWORD])
+  try {
+    const store = `redis://:${REDIS_PASSWORD}@127.0.0.1:${redis.port}/0`
+    const client = new TokenClient(demoOptions(mock, { store }))
+    for (const shown of [util.inspect(client), JSON.stringify(client), String(client)]) {
+      assert.ok(!shown.includes(REDIS_PASSWORD), shown)
+    }
+    await client.token()
+    // The password was accepted: another process is served from Redis, without a request.
+    const other = await tokenInChild(demoOptions(mock, { store }))
+    assert.equal(other.requestsSent, 0)
+    assert.equal((await mock.stats()).token_requests, 1)
+
+    // A wrong password degrades to a direct fetch; nothing prints the password.
+    const wrong = await tokenInChild(demoOptions(mock, { store: `redis://:wrong-${REDIS_PASSWORD}@127.0.0.1:${redis.port}` }))
+    assert.equal(wrong.requestsSent, 1)
+    assert.ok(!wrong.stderr.includes(REDIS_PASSWORD))
+
+    // Invalid URLs: the error message, its inspection and its stack never show the password.
+    for (const bad of [
+      `redis://:${REDIS_PASSWORD}@127.0.0.1:notaport/0`,
+      `rediss://user:${REDIS_PASSWORD}@[::1/0`,
+      `redis://:${REDIS_PASSWORD}@127.0.0.1:6379/notadb`,
+    ]) {
+      assert.throws(() => new TokenClient(demoOptions(mock, { store: bad })), (e) => {
+        assert.equal(e.code, 'OFFICERND_CONFIG')
+        assert.equal(e.setting, 'store')
+        for (const shown of [e.message, e.stack, util.inspect(e), JSON.stringify(e)]) {
+          assert.ok(!shown.includes(REDIS_PASSWORD), shown)
+        }
+        return true
+      })
+    }
+  } finally {
+    await redis.stop()
+    await mock.stop()
+  }
+})
