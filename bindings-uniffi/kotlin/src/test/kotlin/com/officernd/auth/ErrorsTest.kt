@@ -158,9 +158,7 @@ class ErrorsTest {
         mock.faults("""[{"kind":"delay","ms":2000}]""")
         val e = assertThrows<OfficeRnDAuthException.Timeout> { client(timeout = Duration.ofMillis(300)).token() }
         assertEquals("timeout", e.code())
-        // The timeout that elapsed (core reports the time left of the 300 ms budget when the
-        // attempt started, so allow its few microseconds of bookkeeping).
-        assertTrue(e.after > Duration.ofMillis(250) && e.after <= Duration.ofMillis(300), "after ${e.after}")
+        assertEquals(Duration.ofMillis(300), e.after, "the configured timeout, exactly")
         assertTrue(e.retryable)
     }
 
