@@ -75,7 +75,7 @@ demo-rust:
 	$(CLI_BIN) check
 	@echo "== CLI: curl -H \"Authorization: Bearer \$$(officernd-auth token)\" $$OFFICERND_MOCK_URL/api/v2/me"
 	curl -sS --fail-with-body -H "Authorization: Bearer $$($(CLI_BIN) token)" "$$OFFICERND_MOCK_URL/api/v2/me"; echo
-	@echo "== Rust example: one client, three calls, one token request"
+	@echo "== Rust example: TokenClient::from_env(), two token() calls, an authorised call"
 	$(ROOT)/target/debug/examples/fetch_token
 
 bench:
