@@ -1,12 +1,16 @@
-"""Fixtures: the mock identity server from testkit, started on a free loopback port.
+"""Fixtures: the mock identity server from testkit, started on a free loopback port, and a real
+redis-server for the Redis store tests.
 
-The binary comes from $OFFICERND_MOCK_BIN (the Makefile exports it) or target/debug. A missing
-binary is an error, never a skip: no test may pass without the server.
+The mock binary comes from $OFFICERND_MOCK_BIN (the Makefile exports it) or target/debug. A missing
+binary (mock or redis-server) is an error, never a skip: no test may pass without the server.
 """
 
 import json
 import os
+import shutil
+import socket
 import subprocess
+import threading
 import urllib.request
 from pathlib import Path
 from typing import Any, Iterator, Optional
@@ -114,3 +118,63 @@ def mock_factory() -> Iterator[Any]:
     yield start
     for m in started:
         m.stop()
+
+
+class RedisServer:
+    """A throwaway redis-server on a free loopback port: no persistence, stopped by `stop()`."""
+
+    def __init__(self) -> None:
+        binary = shutil.which("redis-server")
+        if binary is None:
+            raise RuntimeError("redis-server is not installed (it is in scripts/apt-packages.txt: make deps)")
+        for _ in range(5):  # a free port found by bind(0) may be taken before redis binds it
+            with socket.socket() as s:
+                s.bind(("127.0.0.1", 0))
+                self.port = s.getsockname()[1]
+            self.proc = subprocess.Popen(
+                [binary, "--bind", "127.0.0.1", "--port", str(self.port), "--save", "", "--appendonly", "no"],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+            )
+            assert self.proc.stdout is not None
+            seen: "list[str]" = []
+            # redis-server logs "Ready to accept connections" once it listens: the sync point.
+            for line in self.proc.stdout:
+                seen.append(line)
+                if "Ready to accept connections" in line:
+                    break
+            else:
+                self.proc.wait()
+                if any("Address already in use" in l for l in seen):
+                    continue
+                raise RuntimeError("redis-server did not start: " + "".join(seen[-5:]))
+            # Keep draining its log so it never blocks on a full pipe.
+            threading.Thread(target=self._drain, daemon=True).start()
+            self.url = f"redis://127.0.0.1:{self.port}/0"
+            return
+        raise RuntimeError("redis-server found no free port")
+
+    def _drain(self) -> None:
+        assert self.proc.stdout is not None
+        for _ in self.proc.stdout:
+            pass
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+@pytest.fixture
+def redis_server() -> Iterator[RedisServer]:
+    """A fresh redis-server per test (tests may stop it midway)."""
+    r = RedisServer()
+    try:
+        yield r
+    finally:
+        r.stop()

@@ -1,7 +1,8 @@
-# Type stubs of the native module `officernd_auth._native` (src/lib.rs). Kept in step with it by
+# Type stubs of the native module `officernd_auth._native` (src/*.rs). Kept in step with it by
 # tests/test_stubs.py, which compares every name and signature here with the built module.
 
 import datetime
+import os
 from collections.abc import Awaitable, Iterable
 from typing import Any, Optional, Union, final
 
@@ -10,6 +11,7 @@ DEFAULT_TOKEN_URL: str
 
 _Seconds = Union[int, float, datetime.timedelta]
 _Scopes = Union[str, Iterable[str]]
+_Path = Union[str, os.PathLike[str]]
 
 class OfficeRnDAuthError(Exception):
     """Base class of every officernd_auth error."""
@@ -98,7 +100,12 @@ class Stats:
 
 @final
 class TokenClient:
-    """A cached, single-flight, quota-aware OfficeRnD token client; safe to share across threads."""
+    """A cached, single-flight, quota-aware OfficeRnD token client; safe to share across threads.
+
+    `store`: "memory" (default: this process), "file" (every process of this user on this
+    machine; in `store_path` or ~/.cache/officernd-auth) or a "redis://…" / "rediss://…" URL
+    (every host of a fleet). `from_env` reads OFFICERND_STORE / OFFICERND_STORE_PATH when unset.
+    """
 
     def __new__(
         cls,
@@ -116,6 +123,8 @@ class TokenClient:
         max_retries: Optional[int] = None,
         terminal_error_ttl: Optional[_Seconds] = None,
         share_cache: Optional[bool] = None,
+        store: Optional[str] = None,
+        store_path: Optional[_Path] = None,
     ) -> TokenClient: ...
     @staticmethod
     def from_env(
@@ -133,6 +142,8 @@ class TokenClient:
         max_retries: Optional[int] = None,
         terminal_error_ttl: Optional[_Seconds] = None,
         share_cache: Optional[bool] = None,
+        store: Optional[str] = None,
+        store_path: Optional[_Path] = None,
     ) -> TokenClient: ...
     def token(self) -> Token: ...
     def access_token(self) -> str: ...

@@ -1,0 +1,239 @@
+//! `TokenClient`: construction from keyword settings (or the environment) and the calls, which
+//! answer from core's cache without releasing the GIL and release it around anything that may
+//! touch the network (or a shared store).
+
+use officernd_auth::{Token, TokenClient};
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyString, PyTuple};
+
+use crate::args::Options;
+use crate::awaitable::Ready;
+use crate::errors::core;
+use crate::stats::PyStats;
+use crate::token::PyToken;
+
+/// A cached, single-flight, quota-aware OfficeRnD token client; safe to share across threads.
+/// Clients with the same token URL, client id, secret, scopes and store share one cache in a
+/// process; a `file` or `redis://` store shares the token between processes and hosts.
+#[pyclass(frozen, module = "officernd_auth", name = "TokenClient")]
+pub(crate) struct PyTokenClient {
+    inner: TokenClient,
+}
+
+impl PyTokenClient {
+    /// The token, from the cache (no GIL release: nanoseconds) or fetched with the GIL released.
+    #[inline]
+    fn get(&self, py: Python<'_>) -> PyResult<Token> {
+        match self.inner.cached() {
+            Some(t) => Ok(t),
+            None => core(py.detach(|| self.inner.token())),
+        }
+    }
+
+    /// `await`-able: done at once when cached, else `asyncio.to_thread(method)`.
+    fn awaitable<'py>(
+        slf: &Bound<'py, Self>,
+        method: &str,
+        ready: impl FnOnce(Token) -> PyResult<Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        static TO_THREAD: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+        let py = slf.py();
+        if let Some(t) = slf.get().inner.cached() {
+            let value = ready(t)?.unbind();
+            return Ok(Bound::new(py, Ready { value })?.into_any());
+        }
+        let to_thread = TO_THREAD.import(py, "asyncio", "to_thread")?;
+        to_thread.call1((slf.getattr(method)?,))
+    }
+}
+
+#[pymethods]
+impl PyTokenClient {
+    #[new]
+    #[pyo3(signature = (
+        client_id, client_secret, *, scopes=None, token_url=None, timeout=None,
+        connect_timeout=None, refresh_ahead=None, min_validity=None, max_requests=None,
+        quota_window=None, max_retries=None, terminal_error_ttl=None, share_cache=None,
+        store=None, store_path=None
+    ))]
+    #[allow(clippy::too_many_arguments)]
+    fn new<'py>(
+        py: Python<'py>,
+        client_id: String,
+        client_secret: String,
+        scopes: Option<Bound<'py, PyAny>>,
+        token_url: Option<String>,
+        timeout: Option<Bound<'py, PyAny>>,
+        connect_timeout: Option<Bound<'py, PyAny>>,
+        refresh_ahead: Option<Bound<'py, PyAny>>,
+        min_validity: Option<Bound<'py, PyAny>>,
+        max_requests: Option<Bound<'py, PyAny>>,
+        quota_window: Option<Bound<'py, PyAny>>,
+        max_retries: Option<Bound<'py, PyAny>>,
+        terminal_error_ttl: Option<Bound<'py, PyAny>>,
+        share_cache: Option<bool>,
+        store: Option<Bound<'py, PyAny>>,
+        store_path: Option<Bound<'py, PyAny>>,
+    ) -> PyResult<Self> {
+        let options = Options {
+            scopes,
+            token_url,
+            timeout,
+            connect_timeout,
+            refresh_ahead,
+            min_validity,
+            max_requests,
+            quota_window,
+            max_retries,
+            terminal_error_ttl,
+            share_cache,
+            store,
+            store_path,
+        };
+        let b = TokenClient::builder()
+            .client_id(client_id)
+            .client_secret(client_secret);
+        let b = options.apply(py, b)?;
+        Ok(PyTokenClient {
+            inner: core(b.build())?,
+        })
+    }
+
+    /// A client from `OFFICERND_CLIENT_ID`, `OFFICERND_CLIENT_SECRET`, `OFFICERND_SCOPES`,
+    /// `OFFICERND_TOKEN_URL`, `OFFICERND_STORE` and `OFFICERND_STORE_PATH`; keyword arguments
+    /// override the environment.
+    #[staticmethod]
+    #[pyo3(signature = (
+        *, client_id=None, client_secret=None, scopes=None, token_url=None, timeout=None,
+        connect_timeout=None, refresh_ahead=None, min_validity=None, max_requests=None,
+        quota_window=None, max_retries=None, terminal_error_ttl=None, share_cache=None,
+        store=None, store_path=None
+    ))]
+    #[allow(clippy::too_many_arguments)]
+    fn from_env<'py>(
+        py: Python<'py>,
+        client_id: Option<String>,
+        client_secret: Option<String>,
+        scopes: Option<Bound<'py, PyAny>>,
+        token_url: Option<String>,
+        timeout: Option<Bound<'py, PyAny>>,
+        connect_timeout: Option<Bound<'py, PyAny>>,
+        refresh_ahead: Option<Bound<'py, PyAny>>,
+        min_validity: Option<Bound<'py, PyAny>>,
+        max_requests: Option<Bound<'py, PyAny>>,
+        quota_window: Option<Bound<'py, PyAny>>,
+        max_retries: Option<Bound<'py, PyAny>>,
+        terminal_error_ttl: Option<Bound<'py, PyAny>>,
+        share_cache: Option<bool>,
+        store: Option<Bound<'py, PyAny>>,
+        store_path: Option<Bound<'py, PyAny>>,
+    ) -> PyResult<Self> {
+        let options = Options {
+            scopes,
+            token_url,
+            timeout,
+            connect_timeout,
+            refresh_ahead,
+            min_validity,
+            max_requests,
+            quota_window,
+            max_retries,
+            terminal_error_ttl,
+            share_cache,
+            store,
+            store_path,
+        };
+        let mut b = TokenClient::builder();
+        if let Some(v) = client_id {
+            b = b.client_id(v);
+        }
+        if let Some(v) = client_secret {
+            b = b.client_secret(v);
+        }
+        let b = options.apply(py, b)?;
+        // `OFFICERND_STORE` may name a file store: opening it touches the disk, without the GIL.
+        let b = core(py.detach(|| b.with_env()))?;
+        Ok(PyTokenClient {
+            inner: core(b.build())?,
+        })
+    }
+
+    /// A valid token: from the cache when fresh, otherwise fetched (once, however many threads
+    /// ask) with the GIL released.
+    fn token(&self, py: Python<'_>) -> PyResult<PyToken> {
+        self.get(py).map(|inner| PyToken { inner })
+    }
+
+    /// The access token string.
+    fn access_token<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyString>> {
+        Ok(PyString::new(py, self.get(py)?.access_token()))
+    }
+
+    /// "Bearer <access_token>", the value of the `Authorization` header.
+    fn authorization_header(&self, py: Python<'_>) -> PyResult<String> {
+        Ok(self.get(py)?.authorization_header())
+    }
+
+    /// The fresh cached token, or None (never any I/O).
+    fn cached(&self) -> Option<PyToken> {
+        self.inner.cached().map(|inner| PyToken { inner })
+    }
+
+    /// `await client.token_async()`: at once when cached, else fetched in a worker thread
+    /// (`asyncio.to_thread`) so the event loop keeps running.
+    fn token_async<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+        let py = slf.py();
+        Self::awaitable(slf, "token", |inner| {
+            Ok(Bound::new(py, PyToken { inner })?.into_any())
+        })
+    }
+
+    /// `await client.authorization_header_async()`: like `token_async`, for the header value.
+    fn authorization_header_async<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+        let py = slf.py();
+        Self::awaitable(slf, "authorization_header", |t| {
+            Ok(PyString::new(py, &t.authorization_header()).into_any())
+        })
+    }
+
+    /// Drops `token` from the cache (and the store) if it is still the cached one (call it
+    /// after an API 401). Returns whether it was dropped.
+    fn invalidate(&self, py: Python<'_>, token: PyRef<'_, PyToken>) -> bool {
+        let t = token.inner.clone();
+        py.detach(|| self.inner.invalidate(&t))
+    }
+
+    /// Metrics: requests by outcome, cache hits, budget left, time to expiry.
+    fn stats(&self, py: Python<'_>) -> PyStats {
+        py.detach(|| self.inner.stats()).into()
+    }
+
+    /// The token endpoint URL.
+    #[getter]
+    fn token_url(&self) -> &str {
+        self.inner.config().token_url()
+    }
+
+    /// The client id.
+    #[getter]
+    fn client_id(&self) -> &str {
+        self.inner.config().client_id()
+    }
+
+    /// The requested scopes, normalised.
+    #[getter]
+    fn scopes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
+        PyTuple::new(py, self.inner.config().scopes().as_slice())
+    }
+
+    fn __repr__(&self) -> String {
+        let c = self.inner.config();
+        format!(
+            "TokenClient(client_id={:?}, token_url={:?}, scopes={:?})",
+            c.client_id(),
+            c.token_url(),
+            c.scopes().as_slice()
+        )
+    }
+}
