@@ -113,7 +113,9 @@ typedef struct officernd_config officernd_config;
 /**
  * Detail of the last failed call it was passed to. Created by `officernd_error_new`, freed by
  * `officernd_error_free`. Owned by the caller; use one per thread (it is not safe to pass the
- * same error object to calls running at the same time on different threads).
+ * same error object to calls running at the same time on different threads). The strings its
+ * accessors return are borrowed from it: each is valid until the object is passed to another
+ * call or freed (see each accessor).
  */
 typedef struct officernd_error officernd_error;
 
@@ -211,8 +213,9 @@ enum officernd_result officernd_client_new(const struct officernd_config *config
 
 /**
  * Builds a client from the environment (`OFFICERND_CLIENT_ID`, `OFFICERND_CLIENT_SECRET`,
- * `OFFICERND_SCOPES`, `OFFICERND_TOKEN_URL`) with every other setting at its default, and stores
- * it in `*out` (written only on success). No network I/O.
+ * `OFFICERND_SCOPES`, `OFFICERND_TOKEN_URL`, `OFFICERND_STORE`, `OFFICERND_STORE_PATH`) with
+ * every other setting at its default, and stores it in `*out` (written only on success). No
+ * network I/O (a `file` store's directory is created when missing).
  */
 enum officernd_result officernd_client_from_env(struct officernd_client **out,
                                                 struct officernd_error *err);
@@ -381,8 +384,34 @@ enum officernd_result officernd_config_set_share_cache(struct officernd_config *
                                                        struct officernd_error *err);
 
 /**
+ * Sets where tokens (and the request budget) are shared, so that many processes or hosts send
+ * one token request instead of one each. `store` (a NUL-terminated UTF-8 string, copied) is:
+ * - `"memory"` (the default): clients of this process only;
+ * - `"file"`: every process of this user on this machine, through files `0600` in the `0700`
+ *   directory `store_path`, or in `$XDG_CACHE_HOME/officernd-auth` (`~/.cache/officernd-auth`)
+ *   when `store_path` is NULL;
+ * - a `redis://` or `rediss://` URL (`redis://[:password@]host[:port][/db]`): every host of a
+ *   fleet. The password never appears in any message.
+ *
+ * `store_path` (NULL, or a NUL-terminated UTF-8 string, copied) is only for `"file"`. Unlike the
+ * other setters this one opens the store now (creating the file store's directory; a Redis
+ * store connects lazily, on the first token call), so it fails at once with
+ * `OFFICERND_RESULT_CONFIG` and `officernd_error_setting` `"store"` (an unknown store, or a
+ * `store_path` with a store other than `"file"`) or `"store_path"` (no usable directory: a
+ * symlink, not owned by the user, writable by others); the configuration is then unchanged.
+ * A store that fails later (Redis down, a read-only disk) never makes a token call fail: the
+ * client then fetches directly with its memory cache and budget.
+ */
+enum officernd_result officernd_config_set_store(struct officernd_config *config,
+                                                 const char *store,
+                                                 const char *store_path,
+                                                 struct officernd_error *err);
+
+/**
  * Fills the settings not set yet from the environment: `OFFICERND_CLIENT_ID`,
- * `OFFICERND_CLIENT_SECRET`, `OFFICERND_SCOPES` (space-separated) and `OFFICERND_TOKEN_URL`.
+ * `OFFICERND_CLIENT_SECRET`, `OFFICERND_SCOPES` (space-separated), `OFFICERND_TOKEN_URL`, and
+ * the store (`OFFICERND_STORE` with `OFFICERND_STORE_PATH`, as `officernd_config_set_store`
+ * takes them) unless `officernd_config_set_store` was called.
  * Fails with `OFFICERND_RESULT_CONFIG` (naming the variable) when the id or secret is missing
  * or a variable is invalid; the configuration is then unchanged.
  */
@@ -407,7 +436,8 @@ const char *officernd_result_name(unsigned int result);
 enum officernd_result officernd_error_new(struct officernd_error **out);
 
 /**
- * Frees an error object and every string borrowed from it. NULL is ignored.
+ * Frees an error object; every string borrowed from it (`officernd_error_message`…) becomes
+ * invalid. NULL is ignored.
  */
 void officernd_error_free(struct officernd_error *err);
 
@@ -418,33 +448,59 @@ void officernd_error_free(struct officernd_error *err);
 enum officernd_result officernd_error_code(const struct officernd_error *err);
 
 /**
- * A one-line, human-readable message for the failure (`""` after a success or when `err` is
- * NULL). It never contains the client secret or a whole access token. The string belongs to the
- * error object: it stays valid until the object is passed to another call or freed.
+ * A one-line, human-readable message for the failure (`""` after a success). It never contains
+ * the client secret, a Redis password or a whole access token. Never NULL: when `err` is NULL it
+ * is a static `""`.
+ *
+ * Lifetime: the string is borrowed from `err`; never free or modify it. It stays valid and
+ * unchanged until `err` is passed as the `err` argument of another call (which resets it,
+ * whether that call succeeds or fails) or freed with `officernd_error_free`; reading it with the
+ * `officernd_error_*` accessors does not reset it. Copy it to keep it longer.
  */
 const char *officernd_error_message(const struct officernd_error *err);
 
 /**
  * The RFC 6749 `error` of an `OFFICERND_RESULT_OAUTH` failure (e.g. `"invalid_client"`), or NULL
- * when there is none. Owned by the error object (valid until it is reused or freed).
+ * when there is none (other failures, a success, `err` NULL).
+ *
+ * Lifetime: the string is borrowed from `err`; never free or modify it. It stays valid and
+ * unchanged until `err` is passed as the `err` argument of another call (which resets it,
+ * whether that call succeeds or fails) or freed with `officernd_error_free`; reading it with the
+ * `officernd_error_*` accessors does not reset it. Copy it to keep it longer.
  */
 const char *officernd_error_oauth_error(const struct officernd_error *err);
 
 /**
  * The RFC 6749 `error_description` of an `OFFICERND_RESULT_OAUTH` failure, or NULL when the
- * server sent none. Owned by the error object (valid until it is reused or freed).
+ * server sent none (and for other failures, a success, `err` NULL).
+ *
+ * Lifetime: the string is borrowed from `err`; never free or modify it. It stays valid and
+ * unchanged until `err` is passed as the `err` argument of another call (which resets it,
+ * whether that call succeeds or fails) or freed with `officernd_error_free`; reading it with the
+ * `officernd_error_*` accessors does not reset it. Copy it to keep it longer.
  */
 const char *officernd_error_description(const struct officernd_error *err);
 
 /**
  * The RFC 6749 `error_uri` of an `OFFICERND_RESULT_OAUTH` failure, or NULL when the server sent
- * none. Owned by the error object (valid until it is reused or freed).
+ * none (and for other failures, a success, `err` NULL).
+ *
+ * Lifetime: the string is borrowed from `err`; never free or modify it. It stays valid and
+ * unchanged until `err` is passed as the `err` argument of another call (which resets it,
+ * whether that call succeeds or fails) or freed with `officernd_error_free`; reading it with the
+ * `officernd_error_*` accessors does not reset it. Copy it to keep it longer.
  */
 const char *officernd_error_uri(const struct officernd_error *err);
 
 /**
  * The setting at fault for an `OFFICERND_RESULT_CONFIG` failure (e.g. `"client_id"`,
- * `"token_url"`, `"OFFICERND_CLIENT_SECRET"`), or NULL. Owned by the error object.
+ * `"token_url"`, `"store"`, `"OFFICERND_CLIENT_SECRET"`), or NULL for other failures, a success
+ * or `err` NULL.
+ *
+ * Lifetime: the string is borrowed from `err`; never free or modify it. It stays valid and
+ * unchanged until `err` is passed as the `err` argument of another call (which resets it,
+ * whether that call succeeds or fails) or freed with `officernd_error_free`; reading it with the
+ * `officernd_error_*` accessors does not reset it. Copy it to keep it longer.
  */
 const char *officernd_error_setting(const struct officernd_error *err);
 

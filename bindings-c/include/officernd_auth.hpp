@@ -205,7 +205,22 @@ class Config {
     detail::check(officernd_config_set_share_cache(h_.get(), v, err.get()), err);
     return *this;
   }
-  /** Fills unset id, secret, scopes and token URL from the OFFICERND_* environment variables. */
+  /**
+   * Where tokens are shared: "memory" (default, this process), "file" (every process of this user
+   * on this machine; in `path`, or ~/.cache/officernd-auth without one) or a redis:// /
+   * rediss:// URL (every host of a fleet; the password never appears in messages). Opens the
+   * store now: throws Error (code OFFICERND_RESULT_CONFIG, setting "store" or "store_path").
+   */
+  Config &store(const std::string &spec, const std::optional<std::string> &path = std::nullopt) {
+    detail::ErrorBox err;
+    detail::check(officernd_config_set_store(h_.get(), spec.c_str(), path ? path->c_str() : nullptr, err.get()),
+                  err);
+    return *this;
+  }
+  /**
+   * Fills unset id, secret, scopes and token URL from the OFFICERND_* environment variables, and
+   * the store from OFFICERND_STORE / OFFICERND_STORE_PATH unless store() was called.
+   */
   Config &load_env() {
     detail::ErrorBox err;
     detail::check(officernd_config_load_env(h_.get(), err.get()), err);
@@ -294,7 +309,7 @@ class Client {
     detail::check(officernd_client_new(config.get(), &p, err.get()), err);
     h_ = detail::Handle<officernd_client, officernd_client_free>(p);
   }
-  /** A client configured from OFFICERND_CLIENT_ID, _CLIENT_SECRET, _SCOPES and _TOKEN_URL. */
+  /** A client configured from OFFICERND_CLIENT_ID, _CLIENT_SECRET, _SCOPES, _TOKEN_URL, _STORE, _STORE_PATH. */
   static Client from_env() {
     detail::ErrorBox err;
     officernd_client *p = nullptr;

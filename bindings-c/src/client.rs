@@ -89,8 +89,9 @@ pub unsafe extern "C" fn officernd_client_new(
 }
 
 /// Builds a client from the environment (`OFFICERND_CLIENT_ID`, `OFFICERND_CLIENT_SECRET`,
-/// `OFFICERND_SCOPES`, `OFFICERND_TOKEN_URL`) with every other setting at its default, and stores
-/// it in `*out` (written only on success). No network I/O.
+/// `OFFICERND_SCOPES`, `OFFICERND_TOKEN_URL`, `OFFICERND_STORE`, `OFFICERND_STORE_PATH`) with
+/// every other setting at its default, and stores it in `*out` (written only on success). No
+/// network I/O (a `file` store's directory is created when missing).
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn officernd_client_from_env(
     out: *mut *mut officernd_client,

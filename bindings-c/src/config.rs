@@ -1,8 +1,10 @@
 //! `officernd_config`: the settings of a client, set one by one before `officernd_client_new`.
 //! Setters only record values; every rule is checked by the core when the client is built, and
-//! a bad setting fails there with `OFFICERND_RESULT_CONFIG` naming it.
+//! a bad setting fails there with `OFFICERND_RESULT_CONFIG` naming it. The one exception is the
+//! store (`officernd_config_set_store`), which the core opens, and so checks, when it is set.
 
 use std::ffi::c_char;
+use std::path::Path;
 
 use officernd_auth::TokenClientBuilder;
 
@@ -217,8 +219,47 @@ pub unsafe extern "C" fn officernd_config_set_share_cache(
     set(config, err, |b| b.share_cache(share_cache))
 }
 
+/// Sets where tokens (and the request budget) are shared, so that many processes or hosts send
+/// one token request instead of one each. `store` (a NUL-terminated UTF-8 string, copied) is:
+/// - `"memory"` (the default): clients of this process only;
+/// - `"file"`: every process of this user on this machine, through files `0600` in the `0700`
+///   directory `store_path`, or in `$XDG_CACHE_HOME/officernd-auth` (`~/.cache/officernd-auth`)
+///   when `store_path` is NULL;
+/// - a `redis://` or `rediss://` URL (`redis://[:password@]host[:port][/db]`): every host of a
+///   fleet. The password never appears in any message.
+///
+/// `store_path` (NULL, or a NUL-terminated UTF-8 string, copied) is only for `"file"`. Unlike the
+/// other setters this one opens the store now (creating the file store's directory; a Redis
+/// store connects lazily, on the first token call), so it fails at once with
+/// `OFFICERND_RESULT_CONFIG` and `officernd_error_setting` `"store"` (an unknown store, or a
+/// `store_path` with a store other than `"file"`) or `"store_path"` (no usable directory: a
+/// symlink, not owned by the user, writable by others); the configuration is then unchanged.
+/// A store that fails later (Redis down, a read-only disk) never makes a token call fail: the
+/// client then fetches directly with its memory cache and budget.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn officernd_config_set_store(
+    config: *mut officernd_config,
+    store: *const c_char,
+    store_path: *const c_char,
+    err: *mut officernd_error,
+) -> officernd_result {
+    guard(err, || {
+        let cfg = mut_arg(config, "config")?;
+        let spec = str_arg(store, "store")?;
+        let path = if store_path.is_null() {
+            None
+        } else {
+            Some(Path::new(str_arg(store_path, "store_path")?))
+        };
+        cfg.builder = cfg.builder.clone().store_spec(spec, path)?;
+        Ok(())
+    })
+}
+
 /// Fills the settings not set yet from the environment: `OFFICERND_CLIENT_ID`,
-/// `OFFICERND_CLIENT_SECRET`, `OFFICERND_SCOPES` (space-separated) and `OFFICERND_TOKEN_URL`.
+/// `OFFICERND_CLIENT_SECRET`, `OFFICERND_SCOPES` (space-separated), `OFFICERND_TOKEN_URL`, and
+/// the store (`OFFICERND_STORE` with `OFFICERND_STORE_PATH`, as `officernd_config_set_store`
+/// takes them) unless `officernd_config_set_store` was called.
 /// Fails with `OFFICERND_RESULT_CONFIG` (naming the variable) when the id or secret is missing
 /// or a variable is invalid; the configuration is then unchanged.
 #[unsafe(no_mangle)]

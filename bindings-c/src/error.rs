@@ -110,7 +110,9 @@ impl From<Error> for Failure {
 
 /// Detail of the last failed call it was passed to. Created by `officernd_error_new`, freed by
 /// `officernd_error_free`. Owned by the caller; use one per thread (it is not safe to pass the
-/// same error object to calls running at the same time on different threads).
+/// same error object to calls running at the same time on different threads). The strings its
+/// accessors return are borrowed from it: each is valid until the object is passed to another
+/// call or freed (see each accessor).
 pub struct officernd_error {
     code: officernd_result,
     message: CString,
@@ -244,7 +246,8 @@ pub unsafe extern "C" fn officernd_error_new(out: *mut *mut officernd_error) -> 
     })
 }
 
-/// Frees an error object and every string borrowed from it. NULL is ignored.
+/// Frees an error object; every string borrowed from it (`officernd_error_message`…) becomes
+/// invalid. NULL is ignored.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn officernd_error_free(err: *mut officernd_error) {
     guard_value((), || {
@@ -282,37 +285,63 @@ pub unsafe extern "C" fn officernd_error_code(err: *const officernd_error) -> of
     with_err(err, officernd_result::Ok, |e| e.code)
 }
 
-/// A one-line, human-readable message for the failure (`""` after a success or when `err` is
-/// NULL). It never contains the client secret or a whole access token. The string belongs to the
-/// error object: it stays valid until the object is passed to another call or freed.
+/// A one-line, human-readable message for the failure (`""` after a success). It never contains
+/// the client secret, a Redis password or a whole access token. Never NULL: when `err` is NULL it
+/// is a static `""`.
+///
+/// Lifetime: the string is borrowed from `err`; never free or modify it. It stays valid and
+/// unchanged until `err` is passed as the `err` argument of another call (which resets it,
+/// whether that call succeeds or fails) or freed with `officernd_error_free`; reading it with the
+/// `officernd_error_*` accessors does not reset it. Copy it to keep it longer.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn officernd_error_message(err: *const officernd_error) -> *const c_char {
     with_err(err, EMPTY, |e| e.message.as_ptr())
 }
 
 /// The RFC 6749 `error` of an `OFFICERND_RESULT_OAUTH` failure (e.g. `"invalid_client"`), or NULL
-/// when there is none. Owned by the error object (valid until it is reused or freed).
+/// when there is none (other failures, a success, `err` NULL).
+///
+/// Lifetime: the string is borrowed from `err`; never free or modify it. It stays valid and
+/// unchanged until `err` is passed as the `err` argument of another call (which resets it,
+/// whether that call succeeds or fails) or freed with `officernd_error_free`; reading it with the
+/// `officernd_error_*` accessors does not reset it. Copy it to keep it longer.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn officernd_error_oauth_error(err: *const officernd_error) -> *const c_char {
     with_err(err, std::ptr::null(), |e| opt_ptr(&e.oauth_error))
 }
 
 /// The RFC 6749 `error_description` of an `OFFICERND_RESULT_OAUTH` failure, or NULL when the
-/// server sent none. Owned by the error object (valid until it is reused or freed).
+/// server sent none (and for other failures, a success, `err` NULL).
+///
+/// Lifetime: the string is borrowed from `err`; never free or modify it. It stays valid and
+/// unchanged until `err` is passed as the `err` argument of another call (which resets it,
+/// whether that call succeeds or fails) or freed with `officernd_error_free`; reading it with the
+/// `officernd_error_*` accessors does not reset it. Copy it to keep it longer.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn officernd_error_description(err: *const officernd_error) -> *const c_char {
     with_err(err, std::ptr::null(), |e| opt_ptr(&e.error_description))
 }
 
 /// The RFC 6749 `error_uri` of an `OFFICERND_RESULT_OAUTH` failure, or NULL when the server sent
-/// none. Owned by the error object (valid until it is reused or freed).
+/// none (and for other failures, a success, `err` NULL).
+///
+/// Lifetime: the string is borrowed from `err`; never free or modify it. It stays valid and
+/// unchanged until `err` is passed as the `err` argument of another call (which resets it,
+/// whether that call succeeds or fails) or freed with `officernd_error_free`; reading it with the
+/// `officernd_error_*` accessors does not reset it. Copy it to keep it longer.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn officernd_error_uri(err: *const officernd_error) -> *const c_char {
     with_err(err, std::ptr::null(), |e| opt_ptr(&e.error_uri))
 }
 
 /// The setting at fault for an `OFFICERND_RESULT_CONFIG` failure (e.g. `"client_id"`,
-/// `"token_url"`, `"OFFICERND_CLIENT_SECRET"`), or NULL. Owned by the error object.
+/// `"token_url"`, `"store"`, `"OFFICERND_CLIENT_SECRET"`), or NULL for other failures, a success
+/// or `err` NULL.
+///
+/// Lifetime: the string is borrowed from `err`; never free or modify it. It stays valid and
+/// unchanged until `err` is passed as the `err` argument of another call (which resets it,
+/// whether that call succeeds or fails) or freed with `officernd_error_free`; reading it with the
+/// `officernd_error_*` accessors does not reset it. Copy it to keep it longer.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn officernd_error_setting(err: *const officernd_error) -> *const c_char {
     with_err(err, std::ptr::null(), |e| opt_ptr(&e.setting))

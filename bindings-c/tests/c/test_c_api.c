@@ -8,11 +8,15 @@
 
 #include <officernd_auth.h>
 
+#include <dirent.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "mock_http.h"
 
@@ -413,6 +417,10 @@ static void test_null_and_utf8(void) {
   CHECK_RESULT(officernd_config_set_max_retries(NULL, 1, err), OFFICERND_RESULT_NULL_PARAMETER);
   CHECK_RESULT(officernd_config_set_terminal_error_ttl_ms(NULL, 1, err), OFFICERND_RESULT_NULL_PARAMETER);
   CHECK_RESULT(officernd_config_set_share_cache(NULL, true, err), OFFICERND_RESULT_NULL_PARAMETER);
+  CHECK_RESULT(officernd_config_set_store(NULL, "memory", NULL, err), OFFICERND_RESULT_NULL_PARAMETER);
+  CHECK(strstr(officernd_error_message(err), "config") != NULL);
+  CHECK_RESULT(officernd_config_set_store(cfg, NULL, NULL, err), OFFICERND_RESULT_NULL_PARAMETER);
+  CHECK(strstr(officernd_error_message(err), "`store`") != NULL);
   CHECK_RESULT(officernd_config_load_env(NULL, err), OFFICERND_RESULT_NULL_PARAMETER);
   CHECK_RESULT(officernd_client_new(NULL, &out_client, err), OFFICERND_RESULT_NULL_PARAMETER);
   CHECK_RESULT(officernd_client_new(cfg, NULL, err), OFFICERND_RESULT_NULL_PARAMETER);
@@ -463,6 +471,10 @@ static void test_null_and_utf8(void) {
   CHECK(strstr(officernd_error_message(err), "client_secret") != NULL);
   CHECK_RESULT(officernd_config_set_scopes(cfg, bad_utf8, err), OFFICERND_RESULT_INVALID_UTF8);
   CHECK_RESULT(officernd_config_set_token_url(cfg, bad_utf8, err), OFFICERND_RESULT_INVALID_UTF8);
+  CHECK_RESULT(officernd_config_set_store(cfg, bad_utf8, NULL, err), OFFICERND_RESULT_INVALID_UTF8);
+  CHECK(strstr(officernd_error_message(err), "`store`") != NULL);
+  CHECK_RESULT(officernd_config_set_store(cfg, "file", bad_utf8, err), OFFICERND_RESULT_INVALID_UTF8);
+  CHECK(strstr(officernd_error_message(err), "`store_path`") != NULL);
   /* The rejected value was not recorded: building still says client_id is missing. */
   CHECK_RESULT(officernd_client_new(cfg, &out_client, err), OFFICERND_RESULT_CONFIG);
   CHECK(strcmp(officernd_error_setting(err), "client_id") == 0);
@@ -569,6 +581,197 @@ static void test_user_agent(void) {
   officernd_client_free(client);
 }
 
+/* ---- Stores ------------------------------------------------------------------------------ */
+
+/* A fresh private (0700) temporary directory; the file store needs one it owns. */
+static void make_temp_dir(char *out, size_t cap) {
+  const char *base = getenv("TMPDIR");
+  snprintf(out, cap, "%s/officernd-c-XXXXXX", base != NULL && *base != '\0' ? base : "/tmp");
+  if (mkdtemp(out) == NULL) {
+    perror("mkdtemp");
+    abort();
+  }
+}
+
+static void remove_tree(const char *path) {
+  struct stat st;
+  DIR *dir;
+  struct dirent *e;
+  char child[4096];
+  if (lstat(path, &st) != 0) return;
+  if (S_ISDIR(st.st_mode) && (dir = opendir(path)) != NULL) {
+    while ((e = readdir(dir)) != NULL) {
+      if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
+      snprintf(child, sizeof child, "%s/%s", path, e->d_name);
+      remove_tree(child);
+    }
+    closedir(dir);
+    rmdir(path);
+  } else {
+    unlink(path);
+  }
+}
+
+static void test_store_config_errors(const char *dir) {
+  officernd_config *cfg = mock_config(DEMO_SECRET);
+  officernd_client *client = NULL;
+  officernd_error *err = NULL;
+  char open_dir[4200];
+
+  current = "store setting errors";
+  CHECK_RESULT(officernd_error_new(&err), OFFICERND_RESULT_OK);
+  /* An unknown store: CONFIG naming "store", at once (the setter opens the store). */
+  CHECK_RESULT(officernd_config_set_store(cfg, "disk", NULL, err), OFFICERND_RESULT_CONFIG);
+  CHECK(officernd_error_setting(err) != NULL && strcmp(officernd_error_setting(err), "store") == 0);
+  CHECK(strstr(officernd_error_message(err), "file") != NULL);
+  CHECK(!officernd_error_is_retryable(err));
+  /* A path only goes with the file store. */
+  CHECK_RESULT(officernd_config_set_store(cfg, "memory", dir, err), OFFICERND_RESULT_CONFIG);
+  CHECK(strcmp(officernd_error_setting(err), "store") == 0);
+  /* A directory others can write is refused. */
+  snprintf(open_dir, sizeof open_dir, "%s/open", dir);
+  CHECK(mkdir(open_dir, 0700) == 0 && chmod(open_dir, 0777) == 0);
+  CHECK_RESULT(officernd_config_set_store(cfg, "file", open_dir, err), OFFICERND_RESULT_CONFIG);
+  CHECK(strcmp(officernd_error_setting(err), "store_path") == 0);
+  remove_tree(open_dir);
+  /* A rejected store left the configuration as it was. */
+  CHECK_RESULT(officernd_client_new(cfg, &client, err), OFFICERND_RESULT_OK);
+  officernd_client_free(client);
+  officernd_config_free(cfg);
+
+  /* From the environment: OFFICERND_STORE, named as the setting at fault; an explicit store wins. */
+  CHECK(setenv("OFFICERND_STORE", "disk", 1) == 0);
+  CHECK_RESULT(officernd_config_new(&cfg), OFFICERND_RESULT_OK);
+  CHECK_RESULT(officernd_config_load_env(cfg, err), OFFICERND_RESULT_CONFIG);
+  CHECK(strcmp(officernd_error_setting(err), "OFFICERND_STORE") == 0);
+  CHECK_RESULT(officernd_config_set_store(cfg, "memory", NULL, err), OFFICERND_RESULT_OK);
+  CHECK_RESULT(officernd_config_load_env(cfg, err), OFFICERND_RESULT_OK);
+  CHECK(unsetenv("OFFICERND_STORE") == 0);
+  officernd_config_free(cfg);
+  officernd_error_free(err);
+}
+
+#define PROCESSES 4
+
+/* One child process: waits for the start signal, fetches a token through the file store in
+   `dir`, writes it to `out` and exits 0 (1 on failure). Never returns. */
+static void child_fetch(int go, int out, const char *dir) {
+  officernd_config *cfg = mock_config(DEMO_SECRET);
+  officernd_client *client = NULL;
+  officernd_error *err = NULL;
+  char token[4096];
+  size_t n = 0;
+  int ok = 0, failed_before = failed;
+  char c;
+  if (officernd_error_new(&err) == OFFICERND_RESULT_OK &&
+      officernd_config_set_store(cfg, "file", dir, err) == OFFICERND_RESULT_OK &&
+      officernd_client_new(cfg, &client, err) == OFFICERND_RESULT_OK && read(go, &c, 1) >= 0 &&
+      officernd_client_access_token(client, token, sizeof token, &n, err) == OFFICERND_RESULT_OK) {
+    ok = write(out, token, n) == (ssize_t)n;
+  } else {
+    fprintf(stderr, "child %ld: %s\n", (long)getpid(), officernd_error_message(err));
+  }
+  officernd_client_free(client);
+  officernd_config_free(cfg);
+  officernd_error_free(err);
+  close(out);
+  _exit(ok && failed == failed_before ? 0 : 1);
+}
+
+static void test_file_store_processes(const char *parent_dir) {
+  int go[2], out[PROCESSES][2];
+  pid_t pids[PROCESSES];
+  char tokens[PROCESSES][4096];
+  char dir[4200], again[4096];
+  officernd_config *cfg;
+  officernd_client *client = NULL;
+  officernd_stats stats;
+  int i, status;
+  ssize_t got;
+  size_t len;
+
+  current = "4 processes, file store, empty cache";
+  snprintf(dir, sizeof dir, "%s/store", parent_dir); /* missing: the store creates it 0700 */
+  CHECK(mock_http("POST", "/_mock/reset", NULL, NULL, 0) == 200);
+  CHECK(mock_stat("token_requests") == 0);
+  CHECK(mock_faults("[{\"kind\":\"delay\",\"ms\":300}]") == 0); /* the others wait on the lock */
+  CHECK(pipe(go) == 0);
+  fflush(stdout);
+  fflush(stderr);
+  for (i = 0; i < PROCESSES; i++) {
+    CHECK(pipe(out[i]) == 0);
+    pids[i] = fork();
+    if (pids[i] == 0) {
+      close(go[1]);
+      close(out[i][0]);
+      child_fetch(go[0], out[i][1], dir);
+    }
+    CHECK(pids[i] > 0);
+    close(out[i][1]);
+  }
+  /* Closing the start pipe releases every child at once (their read sees end-of-file). */
+  close(go[0]);
+  close(go[1]);
+  for (i = 0; i < PROCESSES; i++) {
+    len = 0;
+    while (len < sizeof tokens[i] - 1 && (got = read(out[i][0], tokens[i] + len, sizeof tokens[i] - 1 - len)) > 0)
+      len += (size_t)got;
+    tokens[i][len] = '\0';
+    close(out[i][0]);
+    CHECK(waitpid(pids[i], &status, 0) == pids[i]);
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  }
+  for (i = 0; i < PROCESSES; i++) CHECK(tokens[i][0] != '\0' && strcmp(tokens[i], tokens[0]) == 0);
+  CHECK(mock_stat("token_requests") == 1);
+
+  /* This process (its own memory cache) takes the same token from the store, without a request. */
+  cfg = mock_config(DEMO_SECRET);
+  CHECK_RESULT(officernd_config_set_store(cfg, "file", dir, NULL), OFFICERND_RESULT_OK);
+  CHECK_RESULT(officernd_client_new(cfg, &client, NULL), OFFICERND_RESULT_OK);
+  CHECK_RESULT(officernd_client_access_token(client, again, sizeof again, NULL, NULL), OFFICERND_RESULT_OK);
+  CHECK(strcmp(again, tokens[0]) == 0);
+  CHECK_RESULT(officernd_client_stats(client, &stats, NULL), OFFICERND_RESULT_OK);
+  CHECK(stats.requests_sent == 0);
+  CHECK(mock_stat("token_requests") == 1);
+  officernd_client_free(client);
+  officernd_config_free(cfg);
+}
+
+static void test_redis_unreachable(void) {
+  static const char *const PASSWORD = "r3dis-Pw-7Hq2";
+  officernd_config *cfg = mock_config(DEMO_SECRET);
+  officernd_client *client = NULL;
+  officernd_error *err = NULL;
+  officernd_stats stats;
+  char header[4200], url[256];
+
+  current = "Redis store unreachable";
+  CHECK_RESULT(officernd_error_new(&err), OFFICERND_RESULT_OK);
+  CHECK(mock_http("POST", "/_mock/reset", NULL, NULL, 0) == 200);
+  /* Nothing listens on port 1: the token still comes, fetched directly. */
+  snprintf(url, sizeof url, "redis://:%s@127.0.0.1:1/0", PASSWORD);
+  CHECK_RESULT(officernd_config_set_store(cfg, url, NULL, err), OFFICERND_RESULT_OK);
+  CHECK_RESULT(officernd_client_new(cfg, &client, err), OFFICERND_RESULT_OK);
+  CHECK_RESULT(officernd_client_authorization_header(client, header, sizeof header, NULL, err), OFFICERND_RESULT_OK);
+  CHECK(strncmp(header, "Bearer ", 7) == 0);
+  CHECK(strcmp(officernd_error_message(err), "") == 0);
+  CHECK_RESULT(officernd_client_authorization_header(client, header, sizeof header, NULL, err), OFFICERND_RESULT_OK);
+  CHECK_RESULT(officernd_client_stats(client, &stats, err), OFFICERND_RESULT_OK);
+  CHECK(stats.requests_sent == 1 && stats.last_error == OFFICERND_RESULT_OK);
+  CHECK(mock_stat("token_requests") == 1);
+  officernd_client_free(client);
+
+  /* A Redis URL the store refuses: the message names it without its password. */
+  snprintf(url, sizeof url, "redis://:%s@127.0.0.1:1/not-a-db", PASSWORD);
+  CHECK_RESULT(officernd_config_set_store(cfg, url, NULL, err), OFFICERND_RESULT_CONFIG);
+  CHECK(strcmp(officernd_error_setting(err), "store") == 0);
+  CHECK(strstr(officernd_error_message(err), "127.0.0.1") != NULL);
+  CHECK(strstr(officernd_error_message(err), PASSWORD) == NULL);
+  check_no_secret(err);
+  officernd_config_free(cfg);
+  officernd_error_free(err);
+}
+
 int main(void) {
   if (getenv("OFFICERND_MOCK_URL") == NULL || mock_stat("token_requests") < 0) {
     fprintf(stderr, "the mock identity server is not reachable (run through tests/with-mock.sh)\n");
@@ -584,6 +787,14 @@ int main(void) {
   test_buffer_too_small();
   test_threads_share_one_request();
   test_user_agent();
+  {
+    char dir[4096];
+    make_temp_dir(dir, sizeof dir);
+    test_store_config_errors(dir);
+    test_file_store_processes(dir);
+    test_redis_unreachable();
+    remove_tree(dir);
+  }
   printf("%d passed, %d failed\n", passed, failed);
   return failed == 0 ? 0 : 1;
 }

@@ -4,6 +4,7 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <iostream>
 #include <string>
 #include <thread>
@@ -125,6 +126,23 @@ void test_threads() {
   CHECK(client.stats().requests_sent == 1);
 }
 
+void test_store() {
+  officernd::Error e(OFFICERND_RESULT_OK, nullptr);
+  CHECK(code_of([] { officernd::Config().store("disk"); }, &e) == OFFICERND_RESULT_CONFIG);
+  CHECK(e.setting() && *e.setting() == "store");
+
+  // Two clients with separate memory caches share one token through a file store directory.
+  std::string tmpl = (std::filesystem::temp_directory_path() / "officernd-cpp-XXXXXX").string();
+  CHECK(mkdtemp(tmpl.data()) != nullptr);
+  {
+    officernd::Client first(mock_config(kSecret).store("file", tmpl));
+    officernd::Client second(mock_config(kSecret).store("file", tmpl));
+    CHECK(first.access_token() == second.access_token());
+    CHECK(first.stats().requests_sent + second.stats().requests_sent == 1);
+  }
+  std::filesystem::remove_all(tmpl);
+}
+
 }  // namespace
 
 int main() {
@@ -137,6 +155,7 @@ int main() {
     test_from_env();
     test_errors();
     test_threads();
+    test_store();
   } catch (const officernd::Error &e) {
     ++failed;
     std::cerr << "FAIL unexpected officernd::Error " << e.code_name() << ": " << e.what() << std::endl;
