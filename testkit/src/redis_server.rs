@@ -16,12 +16,22 @@ impl RedisServer {
     /// Starts `redis-server` (from `$REDIS_SERVER` or `PATH`) without persistence and waits for
     /// its "Ready to accept connections" line.
     pub fn start() -> RedisServer {
-        let bin = std::env::var("REDIS_SERVER").unwrap_or_else(|_| "redis-server".into());
         // Ask the OS for a free port, then hand it to Redis (which cannot pick one itself).
         let port = TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
             .expect("free port")
             .port();
+        Self::start_on(port)
+    }
+
+    /// Starts it again on the same port, empty (Redis coming back after an outage).
+    pub fn restart(&mut self) {
+        self.stop();
+        *self = Self::start_on(self.port);
+    }
+
+    fn start_on(port: u16) -> RedisServer {
+        let bin = std::env::var("REDIS_SERVER").unwrap_or_else(|_| "redis-server".into());
         let mut child = Command::new(&bin)
             .args(["--bind", "127.0.0.1", "--port", &port.to_string()])
             .args([

@@ -1,0 +1,95 @@
+//! The Redis store inside one process: clients that share no memory share Redis; an outage
+//! degrades to direct fetches with one warning, and Redis is used again once it is back.
+#![cfg(feature = "redis")]
+
+mod common;
+
+use std::sync::Arc;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use common::*;
+use officernd_auth::{ManualClock, RedisStore, TokenClient, TokenStore};
+use officernd_auth_testkit::RedisServer;
+
+/// Counts warnings that mention the store, for "one warning per outage".
+struct CountingLogger {
+    store_warnings: AtomicUsize,
+    lines: Mutex<Vec<String>>,
+}
+
+impl log::Log for CountingLogger {
+    fn enabled(&self, _: &log::Metadata) -> bool {
+        true
+    }
+    fn log(&self, r: &log::Record) {
+        let line = r.args().to_string();
+        if r.level() == log::Level::Warn && line.contains("redis://") {
+            self.store_warnings.fetch_add(1, Ordering::SeqCst);
+        }
+        self.lines.lock().unwrap().push(line);
+    }
+    fn flush(&self) {}
+}
+
+static LOGGER: CountingLogger = CountingLogger {
+    store_warnings: AtomicUsize::new(0),
+    lines: Mutex::new(Vec::new()),
+};
+
+fn isolated(server: &MockServer, clock: &ManualClock, store: &Arc<RedisStore>) -> TokenClient {
+    builder(server, clock)
+        .share_cache(false)
+        .store(store.clone() as Arc<dyn TokenStore>)
+        .build()
+        .unwrap()
+}
+
+#[test]
+fn shared_through_redis_degrades_during_an_outage_and_recovers() {
+    log::set_logger(&LOGGER).unwrap();
+    log::set_max_level(log::LevelFilter::Debug);
+    let server = mock();
+    let clock = ManualClock::new();
+    let mut redis = RedisServer::start();
+    let store = Arc::new(RedisStore::new(&redis.url()).unwrap());
+
+    let t = isolated(&server, &clock, &store).token().unwrap();
+    assert_eq!(isolated(&server, &clock, &store).token().unwrap(), t);
+    assert_eq!(
+        server.token_requests(),
+        1,
+        "the second client adopted the token from Redis"
+    );
+
+    // Outage: tokens still come (direct fetches), and the outage is reported once.
+    redis.stop();
+    let during = isolated(&server, &clock, &store);
+    for _ in 0..3 {
+        let t = during.token().unwrap();
+        during.invalidate(&t);
+    }
+    assert_eq!(server.token_requests(), 4);
+    assert_eq!(
+        LOGGER.store_warnings.load(Ordering::SeqCst),
+        1,
+        "{:?}",
+        LOGGER.lines.lock()
+    );
+
+    // Redis is back (empty): the next fetch is stored there and adopted by a new client.
+    redis.restart();
+    let fresh = during.token().unwrap();
+    assert_eq!(server.token_requests(), 5);
+    assert_eq!(isolated(&server, &clock, &store).token().unwrap(), fresh);
+    assert_eq!(server.token_requests(), 5, "Redis is used again");
+    assert!(
+        LOGGER
+            .lines
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|l| l.contains("answering again")),
+        "recovery is logged"
+    );
+}
