@@ -1,6 +1,6 @@
 //! Shared set-up: a mock identity server and clients pointed at it, on a manual clock so tests
 //! move time instead of sleeping.
-#![allow(dead_code)]
+#![allow(dead_code, unused_imports)]
 
 use std::sync::Arc;
 use std::time::Duration;
