@@ -87,7 +87,7 @@ impl TokenClient {
     }
 
     /// A client configured from `OFFICERND_CLIENT_ID`, `OFFICERND_CLIENT_SECRET`,
-    /// `OFFICERND_SCOPES` and `OFFICERND_TOKEN_URL`.
+    /// `OFFICERND_SCOPES`, `OFFICERND_TOKEN_URL`, `OFFICERND_STORE` and `OFFICERND_STORE_PATH`.
     pub fn from_env() -> Result<TokenClient> {
         TokenClientBuilder::new().with_env()?.build()
     }
@@ -502,7 +502,7 @@ impl TokenClient {
                 }
                 Err(err) => {
                     governor.lock().record_failure(clock.now(), &err);
-                    log::warn!("token request failed: {err}");
+                    log::debug!("token request failed: {err}");
                     if !err.may_retry_now() || retries >= self.config.max_retries {
                         return Err(err);
                     }

@@ -266,6 +266,17 @@ impl TokenClientBuilder {
         Ok(self)
     }
 
+    /// The two store settings as every binding takes them: neither given leaves the store unset
+    /// (so `with_env` may read `OFFICERND_STORE`); a directory alone means the file store there;
+    /// otherwise as [`Self::store_spec`].
+    pub fn store_options(self, spec: Option<&str>, path: Option<&std::path::Path>) -> Result<Self> {
+        match (spec, path) {
+            (None, None) => Ok(self),
+            (None, Some(dir)) => self.store_spec("file", Some(dir)),
+            (Some(spec), path) => self.store_spec(spec, path),
+        }
+    }
+
     /// Fills unset id, secret, scopes, URL and store from `OFFICERND_*` environment variables.
     pub fn with_env(self) -> Result<Self> {
         self.with_env_from(|name| std::env::var(name).ok())

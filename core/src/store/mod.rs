@@ -190,6 +190,35 @@ pub fn open(spec: &str, path: Option<&Path>) -> Result<Option<Arc<dyn TokenStore
     }
 }
 
+/// The text of a store setting that is safe to print: `memory`, `file:<dir>`, or the URL with
+/// its password replaced by `***`. For reprs and messages in every binding.
+pub fn describe_spec(spec: &str, path: Option<&Path>) -> String {
+    let spec = spec.trim();
+    match spec {
+        "" | "memory" => "memory".into(),
+        "file" => match path {
+            Some(p) => format!("file:{}", p.display()),
+            None => "file".into(),
+        },
+        other => hide_password(other),
+    }
+}
+
+/// A URL with any password replaced; text that does not parse as a URL is not shown at all
+/// (it may hold a password in a form we cannot find).
+pub(crate) fn hide_password(url: &str) -> String {
+    match url::Url::parse(url) {
+        // Only a URL with a host has a place for a password that we can find and replace.
+        Ok(mut u) if u.has_host() => {
+            if u.password().is_some() {
+                let _ = u.set_password(Some("***"));
+            }
+            u.to_string()
+        }
+        _ => "(unparsable store URL)".into(),
+    }
+}
+
 /// Retries `attempt` with a doubling pause (from `min` up to `max`) until it yields a value or
 /// `deadline` passes (`Ok(None)`): how a store waits for a lock another process holds.
 pub(crate) fn poll_until<T>(
@@ -252,6 +281,19 @@ mod tests {
             assert_eq!(open(bad, None).unwrap_err().code(), "config", "{bad}");
         }
         assert!(open("memory", Some(Path::new("/tmp"))).is_err());
+    }
+
+    #[test]
+    fn describe_spec_never_shows_a_password() {
+        assert_eq!(describe_spec("memory", None), "memory");
+        assert_eq!(describe_spec("file", Some(Path::new("/x"))), "file:/x");
+        let shown = describe_spec("rediss://:pw-123@cache.internal:6380/0", None);
+        assert!(
+            shown.starts_with("rediss://") && shown.contains("cache.internal"),
+            "{shown}"
+        );
+        assert!(!shown.contains("pw-123"));
+        assert!(!describe_spec("redis:/:pw-123@host", None).contains("pw-123"));
     }
 
     #[test]

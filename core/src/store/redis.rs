@@ -11,7 +11,8 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use redis::{Client, Connection, Script};
 
 use super::{
-    SharedBudget, StoreError, StoreKey, StoreLock, StoredToken, TokenStore, poll_until, unix_ms,
+    SharedBudget, StoreError, StoreKey, StoreLock, StoredToken, TokenStore, hide_password,
+    poll_until, unix_ms,
 };
 use crate::error::Error;
 
@@ -132,18 +133,6 @@ impl RedisStore {
 
     fn key(&self, kind: &str, id: &str) -> String {
         format!("{}{kind}:{id}", self.prefix)
-    }
-}
-
-fn hide_password(url: &str) -> String {
-    match url::Url::parse(url) {
-        Ok(mut u) => {
-            if u.password().is_some() {
-                let _ = u.set_password(Some("***"));
-            }
-            u.to_string()
-        }
-        Err(_) => "(unparsable Redis URL)".into(),
     }
 }
 
