@@ -37,7 +37,8 @@ pub struct Cli {
     pub token_url: Option<String>,
 
     /// Where runs share the token and the request budget: "file" (this user on this machine),
-    /// a redis:// or rediss:// URL (every host), or "memory" (no sharing).
+    /// a redis:// or rediss:// URL (every host), or "memory" (no sharing). Give a URL with a
+    /// password through OFFICERND_STORE, not this flag: arguments are visible in `ps`.
     #[arg(
         long,
         env = "OFFICERND_STORE",
@@ -126,13 +127,9 @@ impl Cli {
         b = b.timeout(Duration::from_secs_f64(self.timeout));
         // By default every run shares one token (and one request budget) through the cache
         // directory, so `$(officernd-auth token)` in a loop or a cron job asks once per hour.
-        let spec = if self.no_cache { "memory" } else { &self.store };
-        let path = if spec == "file" {
-            self.cache_dir.as_deref()
-        } else {
-            None
-        };
-        b = b.store_spec(spec, path)?;
+        if !self.no_cache {
+            b = b.store_options(Some(&self.store), self.cache_dir.as_deref())?;
+        }
         b.with_env()
     }
 }

@@ -6,6 +6,7 @@
 
 mod args;
 mod exit;
+mod logging;
 mod output;
 
 use std::io::Write;
@@ -18,6 +19,7 @@ use crate::args::{Cli, Command};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    logging::init();
     match run(&cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
