@@ -56,7 +56,8 @@ test('store and storePath: wrong types throw TypeError, bad values OFFICERND_CON
   assertConfigError(() => new TokenClient({ ...base, store: 'disk' }), 'store')
   assertConfigError(() => new TokenClient({ ...base, store: 'http://127.0.0.1:6379' }), 'store')
   // A path means the file store: with the memory store it is refused, not ignored.
-  assertConfigError(() => new TokenClient({ ...base, storePath: tmpDir() }), 'store')
+  // A directory alone means the file store (core's rule).
+  new TokenClient({ ...base, storePath: tmpDir(), shareCache: false })
   assertConfigError(() => new TokenClient({ ...base, store: 'memory', storePath: tmpDir() }), 'store')
 
   const open = path.join(tmpDir(), 'open')

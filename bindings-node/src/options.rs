@@ -161,10 +161,9 @@ pub(crate) fn apply(
     let store = r.string("store")?;
     let store_path = r.string("storePath")?;
     if store.is_some() || store_path.is_some() {
-        // A `storePath` alone goes to core as the memory store with a path: core refuses it.
-        let spec = store.as_deref().unwrap_or("memory");
+        // Core decides what the pair means (a directory alone is the file store).
         b = b
-            .store_spec(spec, store_path.as_deref().map(Path::new))
+            .store_options(store.as_deref(), store_path.as_deref().map(Path::new))
             .map_err(|e| throwable(env, &e))?;
     }
     Ok(b)

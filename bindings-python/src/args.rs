@@ -193,10 +193,9 @@ impl Options<'_> {
                 .as_ref()
                 .map(|v| path("store_path", v))
                 .transpose()?;
-            // A `store_path` alone goes to core as the memory store with a path: core refuses
-            // it (as every binding does). Opening the store may touch the disk: no GIL held.
-            let spec = spec.as_deref().unwrap_or("memory");
-            b = core(py.detach(|| b.store_spec(spec, dir.as_deref())))?;
+            // Core decides what the pair means (a directory alone is the file store). Opening
+            // the store may touch the disk: no GIL held.
+            b = core(py.detach(|| b.store_options(spec.as_deref(), dir.as_deref())))?;
         }
         Ok(b)
     }

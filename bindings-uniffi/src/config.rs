@@ -60,20 +60,14 @@ impl Store {
 }
 
 impl fmt::Display for Store {
+    /// Core's safe description: never a Redis password.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let spec = self.spec.trim();
-        match spec.split_once("://") {
-            // Drop the userinfo (`user:password@`) and everything after the host.
-            Some((scheme, rest)) => {
-                let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
-                let host = authority.rsplit('@').next().unwrap_or("");
-                write!(f, "Store({scheme}://{host})")
-            }
-            None => match &self.path {
-                Some(p) => write!(f, "Store({spec}, path={p})"),
-                None => write!(f, "Store({spec})"),
-            },
-        }
+        let path = self.path.as_deref().map(std::path::Path::new);
+        write!(
+            f,
+            "Store({})",
+            officernd_auth::store::describe_spec(&self.spec, path)
+        )
     }
 }
 
@@ -190,9 +184,14 @@ mod tests {
     #[test]
     fn store_prints_no_password() {
         let s = Store::new("redis://user:hunter2@cache.internal:6379/0".into(), None);
-        assert_eq!(s.to_string(), "Store(redis://cache.internal:6379)");
+        assert_eq!(
+            s.to_string(),
+            "Store(redis://user:***@cache.internal:6379/0)"
+        );
         let f = Store::new("file".into(), Some("/tmp/x".into()));
-        assert_eq!(f.to_string(), "Store(file, path=/tmp/x)");
+        assert_eq!(f.to_string(), "Store(file:/tmp/x)");
+        let typo = Store::new("redis:/:hunter2@host".into(), None);
+        assert!(!typo.to_string().contains("hunter2"));
     }
 
     #[test]

@@ -33,7 +33,7 @@ class RedisStoreTest {
                     clientSecret = ClientSecret(MockServer.CLIENT_SECRET),
                     store = store,
                 )
-                assertEquals("Store(redis://127.0.0.1:${redis.port})", store.toString())
+                assertEquals("Store(redis://:***@127.0.0.1:${redis.port}/0)", store.toString())
                 for (text in listOf(store.toString(), config.toString(), a.toString())) {
                     assertFalse(text.contains(password), text)
                 }

@@ -136,10 +136,10 @@ class TokenClientTest {
         val b = TokenClient(config(shareCache = false).copy(store = store))
         assertEquals(a.token(), b.token())
         assertEquals(before + 1, mock.tokenRequests(), "the second client read the file")
-        assertEquals("Store(file, path=$dir)", store.toString())
+        assertEquals("Store(file:$dir)", store.toString())
 
         val redis = Store("redis://user:hunter2@127.0.0.1:6379/0")
-        assertEquals("Store(redis://127.0.0.1:6379)", redis.toString())
+        assertEquals("Store(redis://user:***@127.0.0.1:6379/0)", redis.toString())
         val cfg = config().copy(store = redis)
         assertFalse(cfg.toString().contains("hunter2"), cfg.toString())
         val bad = assertThrows<OfficeRnDAuthException.Config> { TokenClient(config().copy(store = Store("nope"))) }
