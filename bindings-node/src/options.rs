@@ -147,7 +147,10 @@ pub(crate) fn apply(
         b = b.min_validity(v);
     }
     if let Some((max, window)) = r.budget("budget")? {
-        b = b.request_budget(max, window);
+        b = b.max_requests(max);
+        if let Some(window) = window {
+            b = b.quota_window(window);
+        }
     }
     if let Some(v) = r.count("maxRetries")? {
         b = b.max_retries(v);
@@ -280,7 +283,7 @@ impl<'e> Reader<'_, 'e> {
         }
     }
 
-    fn budget(&self, key: &str) -> Result<Option<(u32, Duration)>> {
+    fn budget(&self, key: &str) -> Result<Option<(u32, Option<Duration>)>> {
         let bad = || {
             type_error(
                 self.env,
@@ -308,10 +311,7 @@ impl<'e> Reader<'_, 'e> {
                 let max = inner.count("maxRequests")?;
                 let window = inner.millis("windowMs")?;
                 let max = max.ok_or_else(bad)?;
-                Ok(Some((
-                    max,
-                    window.unwrap_or(officernd_auth::config::defaults::QUOTA_WINDOW),
-                )))
+                Ok(Some((max, window)))
             }
             Some(_) => Err(bad()),
         }

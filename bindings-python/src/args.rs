@@ -10,7 +10,6 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use officernd_auth::TokenClientBuilder;
-use officernd_auth::config::defaults;
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
@@ -166,16 +165,11 @@ impl Options<'_> {
         if let Some(v) = &self.min_validity {
             b = b.min_validity(seconds(py, "min_validity", v)?);
         }
-        if self.max_requests.is_some() || self.quota_window.is_some() {
-            let max = match &self.max_requests {
-                Some(v) => count("max_requests", v)?,
-                None => defaults::MAX_REQUESTS,
-            };
-            let window = match &self.quota_window {
-                Some(v) => seconds(py, "quota_window", v)?,
-                None => defaults::QUOTA_WINDOW,
-            };
-            b = b.request_budget(max, window);
+        if let Some(v) = &self.max_requests {
+            b = b.max_requests(count("max_requests", v)?);
+        }
+        if let Some(v) = &self.quota_window {
+            b = b.quota_window(seconds(py, "quota_window", v)?);
         }
         if let Some(v) = &self.max_retries {
             b = b.max_retries(count("max_retries", v)?);

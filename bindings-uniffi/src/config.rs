@@ -143,15 +143,11 @@ impl TokenClientConfig {
         if let Some(v) = self.min_validity {
             b = b.min_validity(v);
         }
-        if self.max_requests.is_some() || self.quota_window.is_some() {
-            let max = match self.max_requests {
-                Some(v) => unsigned("max_requests", v)?,
-                None => core::config::defaults::MAX_REQUESTS,
-            };
-            let window = self
-                .quota_window
-                .unwrap_or(core::config::defaults::QUOTA_WINDOW);
-            b = b.request_budget(max, window);
+        if let Some(v) = self.max_requests {
+            b = b.max_requests(unsigned("max_requests", v)?);
+        }
+        if let Some(v) = self.quota_window {
+            b = b.quota_window(v);
         }
         if let Some(v) = self.max_retries {
             b = b.max_retries(unsigned("max_retries", v)?);

@@ -223,6 +223,16 @@ impl TokenClientBuilder {
         self.quota_window = Some(window);
         self
     }
+    /// Request budget size alone (the window keeps its value or default).
+    pub fn max_requests(mut self, max: u32) -> Self {
+        self.max_requests = Some(max);
+        self
+    }
+    /// Request budget window alone (the size keeps its value or default).
+    pub fn quota_window(mut self, window: Duration) -> Self {
+        self.quota_window = Some(window);
+        self
+    }
     /// Retries after the first attempt, for transport errors, timeouts and 5xx (default 2).
     pub fn max_retries(mut self, v: u32) -> Self {
         self.max_retries = Some(v);
@@ -296,7 +306,8 @@ impl TokenClientBuilder {
                 || Error::config(env::CLIENT_SECRET, "environment variable is not set"),
             )?));
         }
-        if self.scopes.is_empty()
+        // Blank items count as unset, so `scopes=[""]` does not hide OFFICERND_SCOPES.
+        if self.scopes.iter().all(|s| s.trim().is_empty())
             && let Some(s) = get(env::SCOPES)
         {
             Scopes::parse(&s).map_err(|e| rename_setting(e, env::SCOPES))?;
@@ -576,6 +587,34 @@ mod tests {
             })
             .unwrap_err();
         assert_eq!(setting_of(e), env::TOKEN_URL);
+    }
+
+    #[test]
+    fn blank_scopes_do_not_hide_the_environment() {
+        let c = base()
+            .scopes([" "])
+            .with_env_from(|n| (n == env::SCOPES).then(|| "officernd.api.read".to_owned()))
+            .unwrap()
+            .build_config()
+            .unwrap();
+        assert_eq!(c.scopes.joined(), "officernd.api.read");
+    }
+
+    #[test]
+    fn budget_parts_can_be_set_alone() {
+        let c = base().max_requests(3).build_config().unwrap();
+        assert_eq!(
+            (c.max_requests, c.quota_window),
+            (3, defaults::QUOTA_WINDOW)
+        );
+        let c = base()
+            .quota_window(Duration::from_secs(30))
+            .build_config()
+            .unwrap();
+        assert_eq!(
+            (c.max_requests, c.quota_window),
+            (5, Duration::from_secs(30))
+        );
     }
 
     #[test]
