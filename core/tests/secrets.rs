@@ -3,6 +3,7 @@
 
 mod common;
 
+use std::sync::Mutex;
 use std::time::Duration;
 
 use common::*;
@@ -11,8 +12,30 @@ use serde_json::json;
 
 const SECRET: &str = "Sup3r-Secret-Client-Value-0xC0FFEE";
 
+/// Every log line of the client (not of the in-process mock, which logs what tests inject).
+struct Capture(Mutex<Vec<String>>);
+
+impl log::Log for Capture {
+    fn enabled(&self, m: &log::Metadata) -> bool {
+        m.target().starts_with("officernd_auth::")
+    }
+    fn log(&self, r: &log::Record) {
+        if self.enabled(r.metadata()) {
+            self.0
+                .lock()
+                .unwrap()
+                .push(format!("{} {}", r.level(), r.args()));
+        }
+    }
+    fn flush(&self) {}
+}
+
+static LOGS: Capture = Capture(Mutex::new(Vec::new()));
+
 #[test]
 fn secret_and_token_never_appear_in_text() {
+    log::set_logger(&LOGS).unwrap();
+    log::set_max_level(log::LevelFilter::Trace);
     let server = MockServer::start(MockConfig::default().without_rate_limit().with_app(
         officernd_auth_testkit::App {
             client_id: "secret-test-app".into(),
@@ -72,9 +95,16 @@ fn secret_and_token_never_appear_in_text() {
     // Config errors, including a bad secret-adjacent setting.
     texts.push(builder().client_id("").build().unwrap_err().to_string());
 
-    for t in &texts {
+    let logs = LOGS.0.lock().unwrap().clone();
+    assert!(logs.len() > 10, "the paths above log: {logs:?}");
+    for t in texts.iter().chain(&logs) {
         assert!(!t.contains(SECRET), "secret leaked: {t}");
         assert!(!t.contains(&access), "token leaked: {t}");
         assert!(!t.contains(&access[..20]), "token prefix too long in: {t}");
+        // The malformed token the TokenWithNewline fault answers with.
+        assert!(
+            !t.contains("mock-token-part-one"),
+            "malformed token leaked: {t}"
+        );
     }
 }
