@@ -1,9 +1,9 @@
 package com.officernd.auth;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.time.Duration;
 import java.util.List;
@@ -13,7 +13,8 @@ import org.junit.jupiter.api.Test;
 class JavaInteropTest {
     @Test
     void javaCallsTheSameApi() throws OfficeRnDAuthException {
-        assumeTrue(System.getenv("OFFICERND_TOKEN_URL") != null, "run under scripts/with-mock.sh");
+        assertNotNull(System.getenv("OFFICERND_TOKEN_URL"),
+            "OFFICERND_TOKEN_URL not set: run the suite under scripts/with-mock.sh (make test-uniffi)");
         TokenClient client = TokenClient.Companion.fromEnv();
         Token token = client.token();
         assertEquals("Bearer", token.tokenType());

@@ -8,7 +8,9 @@ import org.junit.jupiter.api.Assertions.assertNull
 import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.BeforeAll
 import org.junit.jupiter.api.BeforeEach
+import org.junit.jupiter.api.DynamicTest
 import org.junit.jupiter.api.Test
+import org.junit.jupiter.api.TestFactory
 import org.junit.jupiter.api.TestInstance
 import org.junit.jupiter.api.assertThrows
 import java.time.Duration
@@ -175,19 +177,72 @@ class ErrorsTest {
         assertThrows<OfficeRnDAuthException.InvalidResponse> { client().token() }
     }
 
-    @Test
-    fun `errors are one sealed hierarchy`() {
-        val e: OfficeRnDAuthException = assertThrows { client(secret = "nope").token() }
-        val code = when (e) {
-            is OfficeRnDAuthException.Config -> "config"
-            is OfficeRnDAuthException.OAuth -> "oauth"
-            is OfficeRnDAuthException.RateLimited -> "rate_limited"
-            is OfficeRnDAuthException.Http -> "http"
-            is OfficeRnDAuthException.Transport -> "transport"
-            is OfficeRnDAuthException.Timeout -> "timeout"
-            is OfficeRnDAuthException.InvalidResponse -> "invalid_response"
-            is OfficeRnDAuthException.Other -> e.rawCode
+    /** One server answer, the subclass it must map to, its code() literal and its fields. */
+    private class Case(
+        val name: String,
+        val faults: String?,
+        val expected: Class<out OfficeRnDAuthException>,
+        val code: String,
+        val call: () -> Unit,
+        val fields: (OfficeRnDAuthException) -> Unit,
+    )
+
+    @TestFactory
+    fun `each server answer maps to its subclass and code literal`(): List<DynamicTest> = listOf(
+        Case("wrong secret", null, OfficeRnDAuthException.OAuth::class.java, "oauth",
+            { client(secret = "not-the-secret").token() }) {
+            it as OfficeRnDAuthException.OAuth
+            assertEquals(401, it.status)
+            assertEquals("invalid_client", it.error)
+            assertFalse(it.retryable)
+        },
+        Case("unknown scope", null, OfficeRnDAuthException.OAuth::class.java, "oauth",
+            { client(scopes = listOf("officernd.api.admin")).token() }) {
+            it as OfficeRnDAuthException.OAuth
+            assertEquals(400, it.status)
+            assertEquals("invalid_scope", it.error)
+        },
+        Case("injected 503", """[{"kind":"status","status":503}]""",
+            OfficeRnDAuthException.Http::class.java, "http", { client().token() }) {
+            it as OfficeRnDAuthException.Http
+            assertEquals(503, it.status)
+            assertTrue(it.retryable)
+        },
+        Case("injected 429", """[{"kind":"too_many_requests","retry_after":"7"}]""",
+            OfficeRnDAuthException.RateLimited::class.java, "rate_limited", { client().token() }) {
+            it as OfficeRnDAuthException.RateLimited
+            assertTrue(it.fromServer)
+            assertEquals(Duration.ofSeconds(7), it.retryAfter)
+        },
+        Case("connection reset", """[{"kind":"connection_reset"}]""",
+            OfficeRnDAuthException.Transport::class.java, "transport", { client().token() }) {
+            it as OfficeRnDAuthException.Transport
+            assertTrue(it.detail.isNotEmpty())
+        },
+        Case("delay past the timeout", """[{"kind":"delay","ms":2000}]""",
+            OfficeRnDAuthException.Timeout::class.java, "timeout",
+            { client(timeout = Duration.ofMillis(300)).token() }) {
+            it as OfficeRnDAuthException.Timeout
+            assertEquals(Duration.ofMillis(300), it.after)
+        },
+        Case("malformed JSON", """[{"kind":"malformed_json"}]""",
+            OfficeRnDAuthException.InvalidResponse::class.java, "invalid_response", { client().token() }) {
+            it as OfficeRnDAuthException.InvalidResponse
+            assertEquals(200, it.status)
+        },
+        Case("empty client id", null, OfficeRnDAuthException.Config::class.java, "config",
+            { TokenClient(TokenClientConfig(clientId = "", clientSecret = ClientSecret("x"))) }) {
+            it as OfficeRnDAuthException.Config
+            assertEquals("client_id", it.setting)
+        },
+    ).map { case ->
+        DynamicTest.dynamicTest(case.name) {
+            assertEquals(200, mock.post("/_mock/reset", "{}").statusCode())
+            case.faults?.let { mock.faults(it) }
+            val e = assertThrows<OfficeRnDAuthException> { case.call() }
+            assertEquals(case.expected, e.javaClass, "${case.name}: $e")
+            assertEquals(case.code, e.code())
+            case.fields(e)
         }
-        assertEquals(e.code(), code)
     }
 }

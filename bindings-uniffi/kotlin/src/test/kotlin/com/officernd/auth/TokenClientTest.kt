@@ -156,7 +156,7 @@ class TokenClientTest {
         // The Makefile runs the suite under scripts/with-mock.sh, which exports the demo
         // app's variables pointing at a mock of its own.
         val url = System.getenv("OFFICERND_TOKEN_URL")
-        org.junit.jupiter.api.Assumptions.assumeTrue(url != null, "OFFICERND_TOKEN_URL not set")
+        assertNotNull(url, "OFFICERND_TOKEN_URL not set: run the suite under scripts/with-mock.sh (make test-uniffi)")
         val client = TokenClient.fromEnv()
         assertEquals(url, client.tokenUrl())
         assertEquals(System.getenv("OFFICERND_CLIENT_ID"), client.clientId())
