@@ -48,6 +48,24 @@ def always401() -> Iterator[Always401]:
     s.close()
 
 
+def assert_resent_with_new_token(r, refused: str) -> None:
+    """`r` answers the resent request; `refused` is the header the 401 answered (captured before:
+    httpx resends the same, mutated, request object)."""
+    assert [h.status_code for h in r.history] == [401]
+    resent = r.request.headers["Authorization"]
+    assert resent.startswith("Bearer ")
+    reused = resent == refused  # compared apart so a failure never prints the tokens
+    assert not reused, "the retry reused the refused token"
+
+
+def assert_two_different_tokens(hits: "list[str]") -> None:
+    """The refused request and its one retry, the retry with a new token."""
+    assert len(hits) == 2
+    assert all(h.startswith("Bearer ") for h in hits)
+    reused = hits[0] == hits[1]  # compared apart so a failure never prints the tokens
+    assert not reused, "the retry reused the refused token"
+
+
 def test_requests_adds_header_and_retries_after_revocation(mock):
     client = TokenClient(**mock.client_kwargs())
     auth = RequestsAuth(client)
@@ -55,11 +73,19 @@ def test_requests_adds_header_and_retries_after_revocation(mock):
         r = s.get(mock.url + "/api/v2/me", auth=auth, timeout=10)
         assert r.status_code == 200 and not r.history
         first = client.token()
+        sent_first = r.request.headers["Authorization"] == first.authorization_header()
+        assert sent_first  # (booleans, so a failure never prints a token)
+        assert mock.token_requests == 1
         mock.revoke()  # the application was deleted/recreated: issued tokens now get 401
         r = s.get(mock.url + "/api/v2/me", auth=auth, timeout=10)
         assert r.status_code == 200
-        assert [h.status_code for h in r.history] == [401]
-    assert client.token() != first
+        assert_resent_with_new_token(r, first.authorization_header())
+        refused_first = r.history[0].request.headers["Authorization"] == first.authorization_header()
+        assert refused_first
+        assert mock.token_requests == 2  # exactly one extra token request
+    renewed = client.token() != first
+    resent_cached = r.request.headers["Authorization"] == client.authorization_header()
+    assert renewed and resent_cached
     assert mock.token_requests == 2
 
 
@@ -67,28 +93,32 @@ def test_requests_retries_only_once(mock, always401):
     client = TokenClient(**mock.client_kwargs())
     r = requests.get(always401.url, auth=RequestsAuth(client), timeout=10)
     assert r.status_code == 401
-    assert len(always401.hits) == 2
-    assert all(h.startswith("Bearer ") for h in always401.hits)
-    assert always401.hits[0] != always401.hits[1]  # the retry carried a new token
+    assert_two_different_tokens(always401.hits)
     assert mock.token_requests == 2
 
 
 def test_httpx_sync_adds_header_and_retries_after_revocation(mock):
     client = TokenClient(**mock.client_kwargs())
     with httpx.Client(auth=HttpxAuth(client), timeout=10) as http:
-        assert http.get(mock.url + "/api/v2/me").status_code == 200
+        r = http.get(mock.url + "/api/v2/me")
+        assert r.status_code == 200 and not r.history
+        refused = r.request.headers["Authorization"]
+        assert mock.token_requests == 1
         mock.revoke()
         r = http.get(mock.url + "/api/v2/me")
         assert r.status_code == 200
-        assert [h.status_code for h in r.history] == [401]
-    assert mock.token_requests == 2
+        assert_resent_with_new_token(r, refused)
+    resent_cached = r.request.headers["Authorization"] == client.authorization_header()
+    assert resent_cached  # (a boolean, so a failure never prints a token)
+    assert mock.token_requests == 2  # exactly one extra token request
 
 
 def test_httpx_sync_retries_only_once(mock, always401):
     client = TokenClient(**mock.client_kwargs())
     with httpx.Client(auth=HttpxAuth(client), timeout=10) as http:
         assert http.get(always401.url).status_code == 401
-    assert len(always401.hits) == 2
+    assert_two_different_tokens(always401.hits)
+    assert mock.token_requests == 2
 
 
 def test_httpx_async_flow(mock, always401):
@@ -96,14 +126,20 @@ def test_httpx_async_flow(mock, always401):
 
     async def main() -> None:
         async with httpx.AsyncClient(auth=HttpxAuth(client), timeout=10) as http:
-            assert (await http.get(mock.url + "/api/v2/me")).status_code == 200
+            r = await http.get(mock.url + "/api/v2/me")
+            assert r.status_code == 200 and not r.history
+            refused = r.request.headers["Authorization"]
+            assert mock.token_requests == 1
             mock.revoke()
             r = await http.get(mock.url + "/api/v2/me")
-            assert r.status_code == 200 and [h.status_code for h in r.history] == [401]
+            assert r.status_code == 200
+            assert_resent_with_new_token(r, refused)
+            assert mock.token_requests == 2  # exactly one extra token request
             assert (await http.get(always401.url)).status_code == 401
 
     asyncio.run(main())
-    assert len(always401.hits) == 2
+    assert_two_different_tokens(always401.hits)
+    assert mock.token_requests == 3
 
 
 def test_adapters_reject_other_objects():

@@ -6,9 +6,23 @@ import math
 import pytest
 
 import officernd_auth
-from officernd_auth import ConfigError, OfficeRnDAuthError, Stats, Token, TokenClient
+from officernd_auth import ConfigError, OfficeRnDAuthError, RequestTimeoutError, Stats, Token, TokenClient
 
 from conftest import DEMO_ID, DEMO_SCOPES, DEMO_SECRET
+
+# A token answer this late (the mock's `delay` fault) outlasts a 0.3 s timeout, never a 5 s one.
+SLOW_ANSWER = {"kind": "delay", "ms": 1000}
+
+
+def fetch_slow_answer(mock, client: TokenClient) -> "Token | RequestTimeoutError":
+    """One token request answered late: the token, or the timeout error it raised."""
+    mock.faults(SLOW_ANSWER)
+    try:
+        got: "Token | RequestTimeoutError" = client.token()
+    except RequestTimeoutError as e:
+        got = e
+    assert mock.stats()["faults_queued"] == 0, "the slow answer was not requested"
+    return got
 
 
 def test_token_is_fetched_once_then_cached(mock):
@@ -90,9 +104,12 @@ def test_from_env(mock, monkeypatch):
     client = TokenClient.from_env()
     assert client.token_url == mock.token_url and client.client_id == DEMO_ID
     assert client.token().scopes == ("officernd.api.read",)
-    # Keyword arguments override the environment.
-    other = TokenClient.from_env(scopes=["officernd.api.write"], timeout=3)
+    # Keyword arguments override the environment, and reach the core: a 0.3 s timeout (not the
+    # default 10 s) gives up on a slow answer.
+    other = TokenClient.from_env(scopes=["officernd.api.write"], timeout=0.3, max_retries=0)
     assert other.scopes == ("officernd.api.write",)
+    assert isinstance(fetch_slow_answer(mock, other), RequestTimeoutError)
+    assert mock.token_requests == 2
 
 
 def test_from_env_names_the_missing_variable(monkeypatch):
@@ -160,8 +177,35 @@ def test_invalid_settings_raise_config_error(kwargs, setting):
     assert DEMO_SECRET not in str(e.value)
 
 
-def test_timeouts_accept_int_float_and_timedelta(mock):
-    TokenClient(**mock.client_kwargs(timeout=2, connect_timeout=0.5, refresh_ahead=datetime.timedelta(minutes=4)))
+@pytest.mark.parametrize(
+    ("timeout", "times_out"),
+    [
+        (0.3, True),
+        (datetime.timedelta(milliseconds=300), True),
+        (5, False),
+        (5.0, False),
+        (datetime.timedelta(seconds=5), False),
+    ],
+    ids=["float-0.3s", "timedelta-0.3s", "int-5s", "float-5s", "timedelta-5s"],
+)
+def test_timeouts_in_seconds_or_timedelta_take_effect(mock, timeout, times_out):
+    # An isolated cache per client: no token or cool-down carries over between requests.
+    client = TokenClient(**mock.client_kwargs(timeout=timeout, max_retries=0, share_cache=False))
+    got = fetch_slow_answer(mock, client)
+    if times_out:
+        assert isinstance(got, RequestTimeoutError), got
+        assert client.stats().requests_timeout == 1
+    else:
+        assert isinstance(got, Token), f"{type(got).__name__}: {got}"
+        assert client.stats().requests_ok == 1
+    assert mock.token_requests == 1
+
+
+def test_other_durations_accept_float_and_timedelta(mock):
+    # Their effect needs minutes of real time (refresh_ahead) or an unreachable peer
+    # (connect_timeout); here only that both forms are accepted and a token is fetched.
+    client = TokenClient(**mock.client_kwargs(connect_timeout=0.5, refresh_ahead=datetime.timedelta(minutes=4)))
+    assert client.token().token_type == "Bearer"
 
 
 def test_invalidate_drops_only_the_cached_token(mock):

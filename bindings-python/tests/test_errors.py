@@ -49,10 +49,16 @@ def test_oauth_error_invalid_client(mock):
     assert (err.code, err.status, err.error, err.retryable) == ("oauth", 401, "invalid_client", False)
     assert err.retry_after is None and err.last_error is None
     assert "wrong-secret-value" not in str(err)
-    # A terminal answer is remembered: no second request burns the budget.
-    again = fetch_error(client)
-    assert again.code in ("oauth", "rate_limited")
     assert mock.token_requests == 1
+    assert client.stats().refused_locally == 0
+    # A terminal answer is remembered and replayed as the same error, at once: no second request
+    # burns the budget (the mock would answer a second request, and count it).
+    again = fetch_error(client)
+    assert type(again) is oa.OAuthError
+    assert (again.code, again.status, again.error, again.retryable) == ("oauth", 401, "invalid_client", False)
+    assert again.error_description == err.error_description
+    assert mock.token_requests == 1
+    assert client.stats().refused_locally == 1
 
 
 def test_oauth_error_fields_from_server(mock):
