@@ -74,6 +74,12 @@ export declare class TokenClient {
    * the cached one (another caller may already hold a newer one). Returns whether it was dropped.
    */
   invalidate(token: Token): boolean
+  /**
+   * After an API call answered 401 with `token`: drops it and resolves with the token to
+   * retry the call with once, or `null` when that would be the same token again (core's 401
+   * rule, which `client.fetch` follows). Runs on the libuv pool.
+   */
+  tokenAfterUnauthorized(token: Token): Promise<Token | null>
   /** Metrics: requests sent by outcome, cache hits, budget left, time to expiry. */
   stats(): Stats
   /** The token endpoint this client uses. */

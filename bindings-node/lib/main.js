@@ -72,9 +72,8 @@ defineMethods(TokenClient.prototype, {
     const token = await this.token()
     const res = await globalThis.fetch(input, withAuthorization(input, init, token))
     if (res.status !== 401 || !replayable(input, init)) return res
-    this.invalidate(token)
-    const fresh = await this.token()
-    if (fresh.accessToken === token.accessToken) return res
+    const fresh = await this.tokenAfterUnauthorized(token)
+    if (fresh === null) return res
     await res.body?.cancel().catch(() => {})
     return globalThis.fetch(input, withAuthorization(input, init, fresh))
   },

@@ -24,7 +24,7 @@ use napi_derive::napi;
 use officernd_auth::{Token as CoreToken, TokenClient as CoreClient};
 
 pub use options::{BudgetOptions, TokenClientOptions};
-use tasks::{AccessTokenKind, Fetch, HeaderKind, Kind, Pending, TokenKind};
+use tasks::{AccessTokenKind, AfterUnauthorized, Fetch, HeaderKind, Kind, Pending, TokenKind};
 pub use token::Token;
 
 /// The name of this binding in the `User-Agent` (`officernd-auth/0.1.0 (node)`).
@@ -166,17 +166,27 @@ impl TokenClient {
     /// the cached one (another caller may already hold a newer one). Returns whether it was dropped.
     #[napi(ts_args_type = "token: Token")]
     pub fn invalidate(&self, env: Env, token: Option<Unknown>) -> Result<bool> {
-        let token = match token {
-            Some(t) if Token::instance_of(&env, &t)? => t,
-            _ => {
-                return Err(error::type_error(
-                    &env,
-                    "invalidate(token) expects a Token returned by this library",
-                ));
-            }
-        };
-        let token: ClassInstance<Token> = unsafe { token.cast() }?;
-        Ok(self.inner.invalidate(&token.inner))
+        let token = token_arg(&env, token, "invalidate")?;
+        Ok(self.inner.invalidate(&token))
+    }
+
+    /// After an API call answered 401 with `token`: drops it and resolves with the token to
+    /// retry the call with once, or `null` when that would be the same token again (core's 401
+    /// rule, which `client.fetch` follows). Runs on the libuv pool.
+    #[napi(
+        ts_args_type = "token: Token",
+        ts_return_type = "Promise<Token | null>"
+    )]
+    pub fn token_after_unauthorized(
+        &self,
+        env: Env,
+        token: Option<Unknown>,
+    ) -> Result<AsyncTask<AfterUnauthorized>> {
+        let rejected = token_arg(&env, token, "tokenAfterUnauthorized")?;
+        Ok(AsyncTask::new(AfterUnauthorized::new(
+            self.inner.clone(),
+            rejected,
+        )))
     }
 
     /// Metrics: requests sent by outcome, cache hits, budget left, time to expiry.
@@ -273,5 +283,19 @@ impl TokenClient {
             .token()
             .map(K::convert)
             .map_err(|e| error::throwable(env, &e))
+    }
+}
+
+/// The core token inside a `Token` argument, or a TypeError naming the method.
+fn token_arg(env: &Env, token: Option<Unknown>, method: &str) -> Result<CoreToken> {
+    match token {
+        Some(t) if Token::instance_of(env, &t)? => {
+            let t: ClassInstance<Token> = unsafe { t.cast() }?;
+            Ok(t.inner.clone())
+        }
+        _ => Err(error::type_error(
+            env,
+            format!("{method}(token) expects a Token returned by this library"),
+        )),
     }
 }

@@ -76,3 +76,31 @@ impl<K: Kind> Task for Fetch<K> {
         }
     }
 }
+
+/// `tokenAfterUnauthorized(token)` on the libuv pool: core's 401 rule.
+pub struct AfterUnauthorized {
+    client: CoreClient,
+    rejected: CoreToken,
+}
+
+impl AfterUnauthorized {
+    pub(crate) fn new(client: CoreClient, rejected: CoreToken) -> Self {
+        AfterUnauthorized { client, rejected }
+    }
+}
+
+impl Task for AfterUnauthorized {
+    type Output = std::result::Result<Option<CoreToken>, CoreError>;
+    type JsValue = Option<Token>;
+
+    fn compute(&mut self) -> Result<Self::Output> {
+        Ok(self.client.token_after_unauthorized(&self.rejected))
+    }
+
+    fn resolve(&mut self, env: Env, output: Self::Output) -> Result<Option<Token>> {
+        match output {
+            Ok(t) => Ok(t.map(|inner| Token { inner })),
+            Err(e) => Err(error::throwable(&env, &e)),
+        }
+    }
+}

@@ -204,6 +204,18 @@ impl PyTokenClient {
         py.detach(|| self.inner.invalidate(&t))
     }
 
+    /// After an API call answered 401 with `token`: drops it and returns the token to retry
+    /// with once, or None when that would be the same token again (core's 401 rule).
+    fn token_after_unauthorized(
+        &self,
+        py: Python<'_>,
+        token: PyRef<'_, PyToken>,
+    ) -> PyResult<Option<PyToken>> {
+        let rejected = token.inner.clone();
+        let next = core(py.detach(|| self.inner.token_after_unauthorized(&rejected)))?;
+        Ok(next.map(|inner| PyToken { inner }))
+    }
+
     /// Metrics: requests by outcome, cache hits, budget left, time to expiry.
     fn stats(&self, py: Python<'_>) -> PyStats {
         py.detach(|| self.inner.stats()).into()

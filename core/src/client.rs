@@ -186,6 +186,16 @@ impl TokenClient {
         dropped
     }
 
+    /// After an API call answered 401 with `rejected`: drops it (see [`Self::invalidate`]) and
+    /// returns the token to retry the call with once — or `None` when that would be the same
+    /// token again (the server reissued it), since resending a refused token cannot help. This
+    /// is the one 401 rule every adapter (requests, httpx, `fetch`) follows.
+    pub fn token_after_unauthorized(&self, rejected: &Token) -> Result<Option<Token>> {
+        self.invalidate(rejected);
+        let next = self.token()?;
+        Ok((!next.same_token(rejected)).then_some(next))
+    }
+
     /// Metrics of this client's cache and budget.
     pub fn stats(&self) -> Stats {
         let now = self.config.clock.now();

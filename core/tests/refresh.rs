@@ -139,6 +139,27 @@ fn invalidate_drops_only_the_current_token() {
 }
 
 #[test]
+fn after_a_401_the_retry_token_is_a_new_one() {
+    let server = mock();
+    let clock = ManualClock::new();
+    let client = client(&server, &clock);
+    let refused = client.token().unwrap();
+    let next = client
+        .token_after_unauthorized(&refused)
+        .unwrap()
+        .expect("a new token");
+    assert_ne!(next, refused);
+    assert_eq!(server.token_requests(), 2);
+    // A late 401 for the old token: the current one is already different, no new request.
+    let again = client
+        .token_after_unauthorized(&refused)
+        .unwrap()
+        .expect("the newer token");
+    assert_eq!(again, next);
+    assert_eq!(server.token_requests(), 2);
+}
+
+#[test]
 fn a_store_shares_tokens_between_clients_that_do_not_share_memory() {
     let server = mock();
     let clock = ManualClock::new();

@@ -1,10 +1,11 @@
 """``httpx`` adapter: ``httpx.Client(auth=HttpxAuth(client))`` or ``httpx.AsyncClient(auth=…)``.
 
-Adds ``Authorization: Bearer …`` to every request; when the API answers 401, invalidates that
-token (only if it is still the cached one) and resends the request once with a new token. The
-async flow never blocks the event loop (``token_async``).
+Adds ``Authorization: Bearer …`` to every request; when the API answers 401, resends the request
+once with the token core's ``token_after_unauthorized`` gives (none: the 401 stands). The async
+flow never blocks the event loop (``token_async``; the 401 path runs in a worker thread).
 """
 
+import asyncio
 from typing import AsyncGenerator, Generator
 
 import httpx
@@ -30,18 +31,21 @@ class HttpxAuth(httpx.Auth):
         request.headers["Authorization"] = token.authorization_header()
         response = yield request
         if response.status_code == 401:
-            self.client.invalidate(token)
-            request.headers["Authorization"] = self.client.authorization_header()
-            yield request
+            retry = self.client.token_after_unauthorized(token)
+            if retry is not None:
+                request.headers["Authorization"] = retry.authorization_header()
+                yield request
 
     async def async_auth_flow(self, request: httpx.Request) -> AsyncGenerator[httpx.Request, httpx.Response]:
         token = await self.client.token_async()
         request.headers["Authorization"] = token.authorization_header()
         response = yield request
         if response.status_code == 401:
-            self.client.invalidate(token)
-            request.headers["Authorization"] = await self.client.authorization_header_async()
-            yield request
+            loop = asyncio.get_running_loop()
+            retry = await loop.run_in_executor(None, self.client.token_after_unauthorized, token)
+            if retry is not None:
+                request.headers["Authorization"] = retry.authorization_header()
+                yield request
 
     def __repr__(self) -> str:
         return f"HttpxAuth({self.client!r})"

@@ -1,7 +1,7 @@
 """``requests`` adapter: ``requests.get(url, auth=RequestsAuth(client))``.
 
-Adds ``Authorization: Bearer …`` to every request; when the API answers 401, invalidates that
-token (only if it is still the cached one) and resends the request once with a new token.
+Adds ``Authorization: Bearer …`` to every request; when the API answers 401, resends the request
+once with the token core's ``token_after_unauthorized`` gives (none: the 401 stands).
 """
 
 from typing import Any
@@ -9,7 +9,7 @@ from typing import Any
 import requests
 from requests.auth import AuthBase
 
-from ._native import Token, TokenClient
+from ._native import TokenClient
 
 __all__ = ["RequestsAuth"]
 
@@ -30,14 +30,16 @@ class RequestsAuth(AuthBase):
         def retry_on_401(response: requests.Response, **kwargs: Any) -> requests.Response:
             if response.status_code != 401 or getattr(response.request, "_officernd_retried", False):
                 return response
-            self._invalidate(token)
+            fresh = self.client.token_after_unauthorized(token)
+            if fresh is None:
+                return response  # the same token again: resending cannot help
             if body_pos is not None:
                 r.body.seek(body_pos)  # type: ignore[union-attr]
             # Release the connection of the refused answer before sending again.
             response.content  # noqa: B018
             response.close()
             retry = response.request.copy()
-            retry.headers["Authorization"] = self.client.authorization_header()
+            retry.headers["Authorization"] = fresh.authorization_header()
             retry._officernd_retried = True  # type: ignore[attr-defined]
             new = response.connection.send(retry, **kwargs)
             new.history.append(response)
@@ -46,9 +48,6 @@ class RequestsAuth(AuthBase):
 
         r.register_hook("response", retry_on_401)
         return r
-
-    def _invalidate(self, token: Token) -> None:
-        self.client.invalidate(token)
 
     def __repr__(self) -> str:
         return f"RequestsAuth({self.client!r})"
