@@ -461,6 +461,7 @@ mod tests {
         let e = Error::RateLimited {
             retry_after: Duration::from_millis(1500),
             from_server: false,
+            reason: None,
             last_error: Some(Box::new(Error::Transport {
                 message: "refused".into(),
             })),

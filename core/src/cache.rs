@@ -1,7 +1,9 @@
 //! When a cached token is fresh, stale or expired. Expiry is stamped from the moment the request
-//! was sent, on the monotonic clock; both windows are capped at half the token's lifetime so a
-//! short-lived token is never born expired; the refresh point is pulled earlier by a random
-//! jitter (up to 10 % of the refresh window) so processes started together refresh apart.
+//! was sent, on the monotonic clock; both windows are capped at half the token's *original*
+//! lifetime (the `expires_in` it was granted with, also for a token adopted from a store late in
+//! its life) so a short-lived token is never born expired; the refresh point is pulled earlier by
+//! a random jitter (up to 10 % of the refresh window) so processes started together refresh
+//! apart.
 
 use std::cell::RefCell;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -26,6 +28,8 @@ pub(crate) struct CacheEntry {
     /// Unique in the process, never reused: names this entry in per-thread copies.
     pub id: u64,
     pub token: Token,
+    /// The lifetime it was granted with (kept with it in shared stores).
+    pub lifetime: Duration,
     pub refresh_at: Instant,
     pub usable_until: Instant,
 }
@@ -38,22 +42,29 @@ pub(crate) struct Windows {
 }
 
 impl CacheEntry {
-    /// `issued_at` is when the request was sent; `jitter` is a random number in `[0, 1)`.
-    pub(crate) fn new(token: Token, issued_at: Instant, windows: Windows, jitter: f64) -> Self {
+    /// `lifetime` is the `expires_in` the token was granted with (however much of it is left
+    /// at `now`); `jitter` is a random number in `[0, 1)`.
+    pub(crate) fn new(
+        token: Token,
+        lifetime: Duration,
+        now: Instant,
+        windows: Windows,
+        jitter: f64,
+    ) -> Self {
         let expires_at = token.expires_at_instant();
-        let lifetime = expires_at.saturating_duration_since(issued_at);
         let half = lifetime / 2;
         let refresh_ahead = windows.refresh_ahead.min(half);
         let min_validity = windows.min_validity.min(half);
         let jitter = (refresh_ahead / 10).mul_f64(jitter.clamp(0.0, 1.0));
-        let refresh_at = expires_at
-            .checked_sub(refresh_ahead + jitter)
-            .unwrap_or(issued_at);
-        let usable_until = expires_at.checked_sub(min_validity).unwrap_or(issued_at);
+        // An instant before the monotonic clock began can't be represented; it is past anyway.
+        let earliest = |d: Duration| expires_at.checked_sub(d).unwrap_or(now).min(expires_at);
+        let refresh_at = earliest(refresh_ahead + jitter);
+        let usable_until = earliest(min_validity);
         static NEXT_ID: AtomicU64 = AtomicU64::new(1);
         CacheEntry {
             id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
             token,
+            lifetime,
             refresh_at: refresh_at.min(usable_until),
             usable_until,
         }
@@ -136,6 +147,8 @@ mod tests {
         )
     }
 
+    const S3599: Duration = Duration::from_secs(3599);
+
     const DEFAULT: Windows = Windows {
         refresh_ahead: Duration::from_secs(300),
         min_validity: Duration::from_secs(60),
@@ -144,7 +157,7 @@ mod tests {
     #[test]
     fn hour_token_windows() {
         let t0 = Instant::now();
-        let e = CacheEntry::new(token(t0, 3599), t0, DEFAULT, 0.0);
+        let e = CacheEntry::new(token(t0, 3599), S3599, t0, DEFAULT, 0.0);
         assert_eq!(e.refresh_at, t0 + Duration::from_secs(3299));
         assert_eq!(e.usable_until, t0 + Duration::from_secs(3539));
         assert_eq!(
@@ -164,7 +177,7 @@ mod tests {
     #[test]
     fn jitter_moves_refresh_earlier_by_at_most_ten_percent() {
         let t0 = Instant::now();
-        let e = CacheEntry::new(token(t0, 3599), t0, DEFAULT, 0.999_999);
+        let e = CacheEntry::new(token(t0, 3599), S3599, t0, DEFAULT, 0.999_999);
         let earliest = t0 + Duration::from_secs(3299 - 30);
         assert!(e.refresh_at >= earliest && e.refresh_at < t0 + Duration::from_secs(3299));
     }
@@ -172,7 +185,7 @@ mod tests {
     #[test]
     fn each_thread_gets_its_own_copy_of_the_same_token() {
         let t0 = Instant::now();
-        let e = CacheEntry::new(token(t0, 3599), t0, DEFAULT, 0.0);
+        let e = CacheEntry::new(token(t0, 3599), S3599, t0, DEFAULT, 0.0);
         let a = e.token_for_this_thread();
         let b = e.token_for_this_thread();
         let other = std::thread::scope(|s| s.spawn(|| e.token_for_this_thread()).join().unwrap());
@@ -186,9 +199,23 @@ mod tests {
     #[test]
     fn short_lived_token_is_not_born_expired() {
         let t0 = Instant::now();
-        let e = CacheEntry::new(token(t0, 20), t0, DEFAULT, 0.5);
+        let e = CacheEntry::new(token(t0, 20), Duration::from_secs(20), t0, DEFAULT, 0.5);
         assert_eq!(e.freshness(t0), Freshness::Fresh);
         assert_eq!(e.usable_until, t0 + Duration::from_secs(10));
         assert!(e.refresh_at <= e.usable_until);
+    }
+
+    #[test]
+    fn a_token_adopted_late_keeps_the_windows_of_its_original_lifetime() {
+        // 20 s token adopted with 12 s left: windows are 10 s (half of 20), not 6 s.
+        let t0 = Instant::now();
+        let e = CacheEntry::new(token(t0, 12), Duration::from_secs(20), t0, DEFAULT, 0.0);
+        assert_eq!(e.usable_until, t0 + Duration::from_secs(2));
+        assert_eq!(e.refresh_at, t0 + Duration::from_secs(2));
+        assert_eq!(e.freshness(t0), Freshness::Fresh);
+        assert_eq!(e.freshness(t0 + Duration::from_secs(2)), Freshness::Expired);
+        // With 9 s left it is already below min_validity (capped at 10 s): never handed out.
+        let e = CacheEntry::new(token(t0, 9), Duration::from_secs(20), t0, DEFAULT, 0.0);
+        assert_eq!(e.freshness(t0), Freshness::Expired);
     }
 }

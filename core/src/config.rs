@@ -470,6 +470,18 @@ pub(crate) fn validate_token_url(raw: &str) -> Result<()> {
     }
 }
 
+/// The one spelling of a token URL that keys budgets, caches and stores: scheme and host
+/// lower-cased, the scheme's default port dropped (both by `url`), no trailing slash, no
+/// surrounding spaces. `https://Identity.officernd.com:443/oauth/token/` and the plain URL share
+/// one budget, as they share one quota at the server.
+pub(crate) fn normalize_token_url(raw: &str) -> String {
+    let raw = raw.trim();
+    match url::Url::parse(raw) {
+        Ok(u) => u.as_str().trim_end_matches('/').to_owned(),
+        Err(_) => raw.trim_end_matches('/').to_owned(),
+    }
+}
+
 fn is_loopback(url: &url::Url) -> bool {
     match url.host() {
         Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
@@ -482,6 +494,22 @@ fn is_loopback(url: &url::Url) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn token_urls_normalise_to_one_budget_key() {
+        let plain = normalize_token_url("https://identity.officernd.com/oauth/token");
+        for spelling in [
+            "https://Identity.OfficeRnD.com:443/oauth/token/",
+            "HTTPS://identity.officernd.com/oauth/token",
+            " https://identity.officernd.com/oauth/token ",
+        ] {
+            assert_eq!(normalize_token_url(spelling), plain, "{spelling}");
+        }
+        assert_ne!(
+            normalize_token_url("https://identity.officernd.com:8443/oauth/token"),
+            plain
+        );
+    }
 
     fn base() -> TokenClientBuilder {
         TokenClientBuilder::new()

@@ -63,12 +63,15 @@ pub enum Error {
 
     /// No token request may be sent now: the request budget is spent, the server answered 429,
     /// or a terminal error is remembered.
-    #[error("{}", rate_limited_message(*.retry_after, *.from_server, .last_error.as_deref()))]
+    #[error("{}", rate_limited_message(*.retry_after, *.from_server, .reason.as_deref(), .last_error.as_deref()))]
     RateLimited {
         /// When a new request may be sent.
         retry_after: Duration,
         /// True when the server itself answered 429; false when the local quota governor refused.
         from_server: bool,
+        /// Why no request may be sent, when it is not the spent budget or a 429 (a server's
+        /// `Retry-After`, the shared store's outage).
+        reason: Option<String>,
         /// The last real error seen for these credentials, for diagnostics.
         last_error: Option<Box<Error>>,
     },
@@ -118,11 +121,18 @@ fn http_detail(detail: &Option<String>) -> String {
         .unwrap_or_default()
 }
 
-fn rate_limited_message(retry_after: Duration, from_server: bool, last: Option<&Error>) -> String {
-    let who = if from_server {
-        "token endpoint answered 429 Too Many Requests"
-    } else {
-        "token request budget spent (OfficeRnD allows 5 token requests per minute)"
+fn rate_limited_message(
+    retry_after: Duration,
+    from_server: bool,
+    reason: Option<&str>,
+    last: Option<&Error>,
+) -> String {
+    let who = match (from_server, reason) {
+        (true, _) => "token endpoint answered 429 Too Many Requests",
+        (false, Some(reason)) => reason,
+        (false, None) => {
+            "token request budget spent (OfficeRnD allows 5 token requests per minute)"
+        }
     };
     let mut msg = format!(
         "{who}; retry after {}s",
@@ -272,6 +282,7 @@ mod tests {
                 Error::RateLimited {
                     retry_after: Duration::from_secs(3),
                     from_server: false,
+                    reason: None,
                     last_error: None,
                 },
                 "rate_limited",
@@ -315,6 +326,7 @@ mod tests {
         let e = Error::RateLimited {
             retry_after: Duration::from_millis(12_300),
             from_server: false,
+            reason: None,
             last_error: Some(Box::new(Error::Http {
                 status: 503,
                 detail: None,

@@ -10,6 +10,12 @@ use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::response::{MAX_BODY_BYTES, Reply};
 
+/// Sends one token request; [`Exchange`] over HTTP, or a simulated server in tests.
+pub(crate) trait Transport: Send + Sync + std::fmt::Debug {
+    /// One attempt with at most `timeout` for the whole exchange.
+    fn send(&self, config: &Config, timeout: Duration) -> Result<Reply>;
+}
+
 /// A connection-pooling HTTP agent, reused across requests. One per process per client
 /// (recreated after `fork()`: pooled sockets must not be shared with the parent).
 #[derive(Debug)]
@@ -35,9 +41,10 @@ impl Exchange {
             .into();
         Exchange { agent }
     }
+}
 
-    /// Sends one token request with at most `timeout` for the whole exchange.
-    pub(crate) fn send(&self, config: &Config, timeout: Duration) -> Result<Reply> {
+impl Transport for Exchange {
+    fn send(&self, config: &Config, timeout: Duration) -> Result<Reply> {
         let mut form: Vec<(&str, &str)> = vec![
             ("grant_type", "client_credentials"),
             ("client_id", &config.client_id),

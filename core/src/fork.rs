@@ -4,16 +4,18 @@
 //! be shared with the parent. So per-process state lives in a [`PerProcess`] cell that notices a
 //! new process id and rebuilds itself from a snapshot of the parent's state.
 
-use std::sync::{Arc, Condvar, Mutex, MutexGuard, TryLockError};
+use std::sync::Arc;
+use std::time::Duration;
 
-use arc_swap::ArcSwap;
+use crate::sync::{Condvar, Mutex, MutexGuard};
 
 /// State owned by one process, with the condition variable its waiters sleep on.
 #[derive(Debug)]
 pub(crate) struct Local<T> {
+    #[cfg_attr(loom, allow(dead_code))]
     pid: u32,
-    pub(crate) state: Mutex<T>,
-    pub(crate) changed: Condvar,
+    state: Mutex<T>,
+    changed: Condvar,
 }
 
 impl<T> Local<T> {
@@ -29,18 +31,61 @@ impl<T> Local<T> {
     pub(crate) fn lock(&self) -> MutexGuard<'_, T> {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
+
+    /// Waits at most `timeout` for [`Local::notify_all`] (or a spurious wake-up).
+    pub(crate) fn wait<'a>(
+        &self,
+        guard: MutexGuard<'a, T>,
+        timeout: Duration,
+    ) -> MutexGuard<'a, T> {
+        #[cfg(not(loom))]
+        {
+            self.changed
+                .wait_timeout(guard, timeout)
+                .unwrap_or_else(|p| p.into_inner())
+                .0
+        }
+        #[cfg(loom)]
+        {
+            // The model has no time: a waiter waits to be notified.
+            let _ = timeout;
+            self.changed.wait(guard).unwrap()
+        }
+    }
+
+    pub(crate) fn notify_all(&self) {
+        self.changed.notify_all();
+    }
 }
 
 /// A cell whose contents are rebuilt the first time it is used in a new process.
 #[derive(Debug)]
 pub(crate) struct PerProcess<T> {
-    slot: ArcSwap<Local<T>>,
+    #[cfg(not(loom))]
+    slot: arc_swap::ArcSwap<Local<T>>,
+    #[cfg(loom)]
+    slot: Arc<Local<T>>,
 }
 
+/// Under loom there is no fork: one process, one state.
+#[cfg(loom)]
 impl<T> PerProcess<T> {
     pub(crate) fn new(value: T) -> Self {
         PerProcess {
-            slot: ArcSwap::from_pointee(Local::new(std::process::id(), value)),
+            slot: Arc::new(Local::new(0, value)),
+        }
+    }
+
+    pub(crate) fn get(&self, _rebuild: impl FnOnce(Option<&T>) -> T) -> Arc<Local<T>> {
+        Arc::clone(&self.slot)
+    }
+}
+
+#[cfg(not(loom))]
+impl<T> PerProcess<T> {
+    pub(crate) fn new(value: T) -> Self {
+        PerProcess {
+            slot: arc_swap::ArcSwap::from_pointee(Local::new(std::process::id(), value)),
         }
     }
 
@@ -56,8 +101,8 @@ impl<T> PerProcess<T> {
         let fresh = {
             let parent = match current.state.try_lock() {
                 Ok(guard) => Some(guard),
-                Err(TryLockError::Poisoned(p)) => Some(p.into_inner()),
-                Err(TryLockError::WouldBlock) => None,
+                Err(std::sync::TryLockError::Poisoned(p)) => Some(p.into_inner()),
+                Err(std::sync::TryLockError::WouldBlock) => None,
             };
             Arc::new(Local::new(pid, rebuild(parent.as_deref())))
         };
@@ -71,7 +116,7 @@ impl<T> PerProcess<T> {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(loom)))]
 mod tests {
     use super::*;
 

@@ -18,8 +18,10 @@
 //! ```
 //!
 //! Where each rule lives: settings and validation in [`config`], the HTTP exchange in
-//! `exchange`, answer parsing in `response`, fresh/stale/expired in `cache`, the 5-per-minute
-//! budget in `governor`, retries in `retry`, stores in [`store`], errors in [`error`].
+//! `exchange`, answer parsing in `response`, fresh/stale/expired in `cache`, single-flight and
+//! stale-while-refresh in `single_flight`, where tokens come from (store first, then the server)
+//! in `source`, the 5-per-minute budget, cool-downs and the store-outage policy in `governor`,
+//! retries in `retry`, stores in [`store`], errors in [`error`]; `client` only wires them.
 
 #![warn(missing_docs)]
 
@@ -36,8 +38,13 @@ mod response;
 mod retry;
 mod scopes;
 mod secret;
+#[cfg(all(test, not(loom)))]
+mod simulation;
+mod single_flight;
+mod source;
 mod stats;
 pub mod store;
+mod sync;
 mod token;
 
 pub use client::TokenClient;
@@ -52,6 +59,7 @@ pub use store::FileStore;
 #[cfg(feature = "redis")]
 pub use store::RedisStore;
 pub use store::{
-    MemoryStore, SharedBudget, StoreError, StoreKey, StoreLock, StoredToken, TokenStore,
+    MemoryStore, RememberedRefusal, SharedBudget, SlotGrant, StoreError, StoreKey, StoreLock,
+    StoredToken, TokenStore,
 };
 pub use token::Token;

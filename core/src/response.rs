@@ -74,6 +74,7 @@ pub(crate) fn interpret(reply: Reply, secret: &ClientSecret, now: SystemTime) ->
                 .and_then(|v| parse_retry_after(v, now))
                 .unwrap_or(Duration::from_secs(60)),
             from_server: true,
+            reason: None,
             last_error: None,
         }),
         400..=599 => match parse_error_body(&body, secret) {

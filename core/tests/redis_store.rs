@@ -62,27 +62,38 @@ fn shared_through_redis_degrades_during_an_outage_and_recovers() {
         "the second client adopted the token from Redis"
     );
 
-    // Outage: tokens still come (direct fetches), and the outage is reported once.
+    // Outage: this process no longer knows what the fleet sent, so it waits one window (plus a
+    // jitter) before its first request, then sends at most one per window. Reported once.
     redis.stop();
     let during = isolated(&server, &clock, &store);
-    for _ in 0..3 {
-        let t = during.token().unwrap();
-        during.invalidate(&t);
-    }
-    assert_eq!(server.token_requests(), 4);
+    let held = during.token().unwrap_err();
+    assert_eq!(held.code(), "rate_limited", "{held}");
+    let wait = held.retry_after().unwrap();
+    assert!(
+        wait > MINUTE + MARGIN && wait <= MINUTE + MARGIN + MINUTE / 5,
+        "{wait:?}"
+    );
+    assert_eq!(server.token_requests(), 1, "nothing sent");
+    clock.advance(wait);
+    let t = during.token().unwrap();
+    assert_eq!(server.token_requests(), 2);
+    during.invalidate(&t);
+    assert_eq!(during.token().unwrap_err().code(), "rate_limited");
+    assert_eq!(server.token_requests(), 2, "one request per window");
     assert_eq!(
         LOGGER.store_warnings.load(Ordering::SeqCst),
         1,
         "{:?}",
         LOGGER.lines.lock()
     );
+    clock.advance(MINUTE + MARGIN);
 
     // Redis is back (empty): the next fetch is stored there and adopted by a new client.
     redis.restart();
     let fresh = during.token().unwrap();
-    assert_eq!(server.token_requests(), 5);
+    assert_eq!(server.token_requests(), 3);
     assert_eq!(isolated(&server, &clock, &store).token().unwrap(), fresh);
-    assert_eq!(server.token_requests(), 5, "Redis is used again");
+    assert_eq!(server.token_requests(), 3, "Redis is used again");
     assert!(
         LOGGER
             .lines

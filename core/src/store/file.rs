@@ -16,9 +16,11 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use serde::{Deserialize, Serialize};
 
 use super::{
-    SharedBudget, StoreError, StoreKey, StoreLock, StoredToken, TokenStore, poll_until, unix_ms,
+    RememberedRefusal, SharedBudget, SlotGrant, StoreError, StoreKey, StoreLock, StoredToken,
+    TokenStore, poll_until, unix_ms,
 };
 use crate::error::Error;
+use crate::governor::Window;
 
 /// Tokens shared through files in one directory.
 #[derive(Debug)]
@@ -36,16 +38,27 @@ struct TokenRecord {
     token_type: String,
     scopes: Vec<String>,
     expires_at_unix_ms: u64,
+    /// The lifetime it was granted with (adopters cap their windows by it).
+    lifetime_ms: u64,
 }
 
-/// Send times (Unix ms) of the token requests inside the current budget window.
+/// The shared request budget of one credentials: `governor::Window` on Unix milliseconds.
 #[derive(Serialize, Deserialize, Default)]
 struct BudgetRecord {
     version: u32,
-    sent_unix_ms: Vec<u64>,
+    window: Window,
 }
 
-const FORMAT_VERSION: u32 = 1;
+/// A terminal answer remembered for one configuration until `until_unix_ms`.
+#[derive(Serialize, Deserialize)]
+struct RefusalRecord {
+    version: u32,
+    refusal: RememberedRefusal,
+    until_unix_ms: u64,
+}
+
+/// Version 1 files (no lifetime, send-time budgets) are ignored and replaced.
+const FORMAT_VERSION: u32 = 2;
 /// Poll interval bounds while another process holds the fetch lock.
 const LOCK_POLL_MIN: Duration = Duration::from_millis(5);
 const LOCK_POLL_MAX: Duration = Duration::from_millis(100);
@@ -218,7 +231,7 @@ impl TokenStore for FileStore {
         format!("file:{}", self.dir.display())
     }
 
-    fn get(&self, key: &StoreKey) -> Result<Option<StoredToken>, StoreError> {
+    fn get(&self, key: &StoreKey, _now: SystemTime) -> Result<Option<StoredToken>, StoreError> {
         let Some(r) = self.read_json::<TokenRecord>(&self.token_path(key))? else {
             return Ok(None);
         };
@@ -231,11 +244,17 @@ impl TokenStore for FileStore {
             token_type: r.token_type,
             scopes: r.scopes,
             expires_at: UNIX_EPOCH + Duration::from_millis(r.expires_at_unix_ms),
+            lifetime: Duration::from_millis(r.lifetime_ms),
         }))
     }
 
-    fn put_if_newer(&self, key: &StoreKey, token: &StoredToken) -> Result<bool, StoreError> {
-        if let Some(old) = self.get(key)?
+    fn put_if_newer(
+        &self,
+        key: &StoreKey,
+        token: &StoredToken,
+        now: SystemTime,
+    ) -> Result<bool, StoreError> {
+        if let Some(old) = self.get(key, now)?
             && old.expires_at >= token.expires_at
         {
             return Ok(false);
@@ -246,6 +265,7 @@ impl TokenStore for FileStore {
             token_type: token.token_type.clone(),
             scopes: token.scopes.clone(),
             expires_at_unix_ms: unix_ms(token.expires_at),
+            lifetime_ms: token.lifetime.as_millis() as u64,
         };
         let bytes = serde_json::to_vec(&record).map_err(|e| self.err("encode", e))?;
         self.write_atomic(&self.token_path(key), &bytes)?;
@@ -272,7 +292,7 @@ impl TokenStore for FileStore {
     }
 
     fn compare_delete(&self, key: &StoreKey, access_token: &str) -> Result<bool, StoreError> {
-        match self.get(key)? {
+        match self.get(key, SystemTime::now())? {
             Some(t) if t.access_token == access_token => {
                 match fs::remove_file(self.token_path(key)) {
                     Ok(()) => Ok(true),
@@ -285,35 +305,114 @@ impl TokenStore for FileStore {
     }
 }
 
+impl FileStore {
+    /// Runs `f` on the budget of `credentials` under its lock, writing it back when `f` says
+    /// it changed it.
+    fn with_budget<T>(
+        &self,
+        credentials: &str,
+        f: impl FnOnce(&mut Window) -> (T, bool),
+    ) -> Result<T, StoreError> {
+        let lock = self.open_lock_file(&format!("budget-{credentials}.lock"))?;
+        // Held for a read and a small write.
+        lock.lock().map_err(|e| self.err("lock budget", e))?;
+        let path = self.dir.join(format!("budget-{credentials}.json"));
+        let mut record = self
+            .read_json::<BudgetRecord>(&path)?
+            .filter(|r| r.version == FORMAT_VERSION)
+            .unwrap_or_default();
+        let (value, changed) = f(&mut record.window);
+        if changed {
+            record.version = FORMAT_VERSION;
+            let bytes = serde_json::to_vec(&record).map_err(|e| self.err("encode", e))?;
+            self.write_atomic(&path, &bytes)?;
+        }
+        Ok(value)
+    }
+
+    fn refusal_path(&self, key: &StoreKey) -> PathBuf {
+        self.dir.join(format!("{}.refusal", key.as_str()))
+    }
+}
+
+/// The budget is `governor::Window` in a JSON file per credentials, changed under a `flock`.
 impl SharedBudget for FileStore {
     fn take_request_slot(
         &self,
         credentials: &str,
         capacity: u32,
-        window: Duration,
+        hold: Duration,
         now: SystemTime,
-    ) -> Result<Option<Duration>, StoreError> {
-        let lock = self.open_lock_file(&format!("budget-{credentials}.lock"))?;
-        // Held for a read and a small write: blocking is fine.
-        lock.lock().map_err(|e| self.err("lock budget", e))?;
-        let path = self.dir.join(format!("budget-{credentials}.json"));
-        let mut record = self.read_json::<BudgetRecord>(&path)?.unwrap_or_default();
-        let now_ms = unix_ms(now);
-        let window_ms = window.as_millis() as u64;
-        record
-            .sent_unix_ms
-            .retain(|t| now_ms.saturating_sub(*t) < window_ms && *t <= now_ms + window_ms);
-        record.sent_unix_ms.sort_unstable();
-        if record.sent_unix_ms.len() as u32 >= capacity {
-            let oldest = record.sent_unix_ms[0];
-            let wait = Duration::from_millis((oldest + window_ms).saturating_sub(now_ms));
-            return Ok(Some(wait));
-        }
-        record.sent_unix_ms.push(now_ms);
-        record.version = FORMAT_VERSION;
+    ) -> Result<SlotGrant, StoreError> {
+        let now = unix_ms(now);
+        let id = fastrand::u64(1..);
+        self.with_budget(credentials, |w| {
+            match w.take(now, capacity, id, now + hold.as_millis() as u64) {
+                Ok(()) => (SlotGrant::Granted(id), true),
+                Err(wait) => (
+                    SlotGrant::Wait {
+                        wait: Duration::from_millis(wait.ms),
+                        cooldown: wait.cooldown,
+                    },
+                    false,
+                ),
+            }
+        })
+    }
+
+    fn finish_request_slot(
+        &self,
+        credentials: &str,
+        slot: u64,
+        count_for: Duration,
+        now: SystemTime,
+    ) -> Result<(), StoreError> {
+        let frees_at = unix_ms(now) + count_for.as_millis() as u64;
+        self.with_budget(credentials, |w| {
+            w.finish(slot, frees_at);
+            ((), true)
+        })
+    }
+
+    fn start_cooldown(
+        &self,
+        credentials: &str,
+        pause: Duration,
+        now: SystemTime,
+    ) -> Result<(), StoreError> {
+        let until = unix_ms(now) + pause.as_millis() as u64;
+        self.with_budget(credentials, |w| {
+            w.cool_down(until);
+            ((), true)
+        })
+    }
+
+    fn remember_refusal(
+        &self,
+        key: &StoreKey,
+        refusal: &RememberedRefusal,
+        ttl: Duration,
+        now: SystemTime,
+    ) -> Result<(), StoreError> {
+        let record = RefusalRecord {
+            version: FORMAT_VERSION,
+            refusal: refusal.clone(),
+            until_unix_ms: unix_ms(now) + ttl.as_millis() as u64,
+        };
         let bytes = serde_json::to_vec(&record).map_err(|e| self.err("encode", e))?;
-        self.write_atomic(&path, &bytes)?;
-        Ok(None)
+        self.write_atomic(&self.refusal_path(key), &bytes)
+    }
+
+    fn remembered_refusal(
+        &self,
+        key: &StoreKey,
+        now: SystemTime,
+    ) -> Result<Option<(RememberedRefusal, Duration)>, StoreError> {
+        let now = unix_ms(now);
+        Ok(self
+            .read_json::<RefusalRecord>(&self.refusal_path(key))?
+            .filter(|r| r.version == FORMAT_VERSION && r.until_unix_ms > now)
+            .map(|r| (r.refusal, Duration::from_millis(r.until_unix_ms - now))))
     }
 }
 
@@ -360,18 +459,21 @@ mod tests {
             token_type: "Bearer".into(),
             scopes: vec!["a".into()],
             expires_at: UNIX_EPOCH + Duration::from_secs(secs),
+            lifetime: Duration::from_secs(secs),
         }
     }
+
+    const NOW: SystemTime = UNIX_EPOCH;
 
     #[test]
     fn creates_a_private_directory_and_private_files() {
         let d = temp_dir("perm");
         let s = FileStore::new(&d).unwrap();
         assert_eq!(fs::metadata(&d).unwrap().mode() & 0o777, 0o700);
-        s.put_if_newer(&key(), &tok("t1", 100)).unwrap();
+        s.put_if_newer(&key(), &tok("t1", 100), NOW).unwrap();
         let f = s.token_path(&key());
         assert_eq!(fs::metadata(&f).unwrap().mode() & 0o777, 0o600);
-        assert_eq!(s.get(&key()).unwrap().unwrap(), tok("t1", 100));
+        assert_eq!(s.get(&key(), NOW).unwrap().unwrap(), tok("t1", 100));
         fs::remove_dir_all(&d).unwrap();
     }
 
@@ -402,10 +504,10 @@ mod tests {
             "{\"version\":99,\"access_token\":\"x\",\"token_type\":\"Bearer\",\"scopes\":[],\"expires_at_unix_ms\":1}",
         ] {
             fs::write(s.token_path(&key()), junk).unwrap();
-            assert_eq!(s.get(&key()).unwrap(), None, "{junk}");
+            assert_eq!(s.get(&key(), NOW).unwrap(), None, "{junk}");
         }
-        assert!(s.put_if_newer(&key(), &tok("t", 5)).unwrap());
-        assert_eq!(s.get(&key()).unwrap().unwrap().access_token, "t");
+        assert!(s.put_if_newer(&key(), &tok("t", 5), NOW).unwrap());
+        assert_eq!(s.get(&key(), NOW).unwrap().unwrap().access_token, "t");
         fs::remove_dir_all(&d).unwrap();
     }
 
@@ -413,11 +515,11 @@ mod tests {
     fn put_if_newer_and_compare_delete() {
         let d = temp_dir("cas");
         let s = FileStore::new(&d).unwrap();
-        assert!(s.put_if_newer(&key(), &tok("new", 200)).unwrap());
-        assert!(!s.put_if_newer(&key(), &tok("old", 100)).unwrap());
+        assert!(s.put_if_newer(&key(), &tok("new", 200), NOW).unwrap());
+        assert!(!s.put_if_newer(&key(), &tok("old", 100), NOW).unwrap());
         assert!(!s.compare_delete(&key(), "old").unwrap());
         assert!(s.compare_delete(&key(), "new").unwrap());
-        assert_eq!(s.get(&key()).unwrap(), None);
+        assert_eq!(s.get(&key(), NOW).unwrap(), None);
         fs::remove_dir_all(&d).unwrap();
     }
 
@@ -450,18 +552,71 @@ mod tests {
         let a = FileStore::new(&d).unwrap();
         let b = FileStore::new(&d).unwrap();
         let t0 = UNIX_EPOCH + Duration::from_secs(1_000_000);
-        let w = Duration::from_secs(60);
+        let hold = Duration::from_secs(70);
+        let after = Duration::from_secs(61);
+        let mut ids = vec![];
         for i in 0..5 {
             let s = if i % 2 == 0 { &a } else { &b };
-            assert_eq!(s.take_request_slot("c", 5, w, t0).unwrap(), None);
+            let SlotGrant::Granted(id) = s.take_request_slot("c", 5, hold, t0).unwrap() else {
+                panic!("slot {i} granted")
+            };
+            ids.push(id);
+        }
+        for id in ids {
+            a.finish_request_slot("c", id, after, t0).unwrap();
         }
         assert_eq!(
-            a.take_request_slot("c", 5, w, t0 + Duration::from_secs(10))
+            a.take_request_slot("c", 5, hold, t0 + Duration::from_secs(10))
                 .unwrap(),
-            Some(Duration::from_secs(50))
+            SlotGrant::Wait {
+                wait: Duration::from_secs(51),
+                cooldown: false
+            }
         );
-        assert_eq!(b.take_request_slot("c", 5, w, t0 + w).unwrap(), None);
-        assert_eq!(a.take_request_slot("other", 5, w, t0).unwrap(), None);
+        assert!(matches!(
+            b.take_request_slot("c", 5, hold, t0 + after).unwrap(),
+            SlotGrant::Granted(_)
+        ));
+        assert!(matches!(
+            a.take_request_slot("other", 5, hold, t0).unwrap(),
+            SlotGrant::Granted(_)
+        ));
+        b.start_cooldown("other", Duration::from_secs(7), t0)
+            .unwrap();
+        assert_eq!(
+            a.take_request_slot("other", 5, hold, t0).unwrap(),
+            SlotGrant::Wait {
+                wait: Duration::from_secs(7),
+                cooldown: true
+            }
+        );
+        fs::remove_dir_all(&d).unwrap();
+    }
+
+    #[test]
+    fn refusals_are_shared_through_the_directory() {
+        let d = temp_dir("refusal");
+        let a = FileStore::new(&d).unwrap();
+        let b = FileStore::new(&d).unwrap();
+        let r = RememberedRefusal {
+            status: 400,
+            error: "invalid_scope".into(),
+            error_description: Some("no".into()),
+            error_uri: None,
+        };
+        let t0 = UNIX_EPOCH + Duration::from_secs(1_000_000);
+        a.remember_refusal(&key(), &r, Duration::from_secs(60), t0)
+            .unwrap();
+        assert_eq!(
+            b.remembered_refusal(&key(), t0 + Duration::from_secs(20))
+                .unwrap(),
+            Some((r, Duration::from_secs(40)))
+        );
+        assert_eq!(
+            b.remembered_refusal(&key(), t0 + Duration::from_secs(60))
+                .unwrap(),
+            None
+        );
         fs::remove_dir_all(&d).unwrap();
     }
 }

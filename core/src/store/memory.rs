@@ -2,9 +2,13 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
-use super::{SharedBudget, StoreError, StoreKey, StoreLock, StoredToken, TokenStore};
+use super::{
+    RememberedRefusal, SharedBudget, SlotGrant, StoreError, StoreKey, StoreLock, StoredToken,
+    TokenStore, unix_ms,
+};
+use crate::governor::Window;
 
 /// The default store: this process only. Useful on its own for clients that are not shared by
 /// the process-wide cache (e.g. built with `share_cache(false)`), and as the reference
@@ -33,6 +37,10 @@ struct MemoryState {
     /// key → (lock id, lock expiry)
     locks: HashMap<StoreKey, (u64, Instant)>,
     next_lock_id: u64,
+    /// credentials → the budget window, on Unix milliseconds.
+    budgets: HashMap<String, Window>,
+    /// key → (terminal answer, until Unix ms)
+    refusals: HashMap<StoreKey, (RememberedRefusal, u64)>,
 }
 
 impl MemoryStore {
@@ -51,11 +59,16 @@ impl TokenStore for MemoryStore {
         "memory".into()
     }
 
-    fn get(&self, key: &StoreKey) -> Result<Option<StoredToken>, StoreError> {
+    fn get(&self, key: &StoreKey, _now: SystemTime) -> Result<Option<StoredToken>, StoreError> {
         Ok(self.state().tokens.get(key).cloned())
     }
 
-    fn put_if_newer(&self, key: &StoreKey, token: &StoredToken) -> Result<bool, StoreError> {
+    fn put_if_newer(
+        &self,
+        key: &StoreKey,
+        token: &StoredToken,
+        _now: SystemTime,
+    ) -> Result<bool, StoreError> {
         let mut st = self.state();
         match st.tokens.get(key) {
             Some(old) if old.expires_at >= token.expires_at => Ok(false),
@@ -155,7 +168,85 @@ impl Drop for MemoryLock {
     }
 }
 
-impl SharedBudget for MemoryStore {}
+/// The same rule as every shared store (`governor::Window`), for clients of one process that
+/// share this store without sharing a cache.
+impl SharedBudget for MemoryStore {
+    fn take_request_slot(
+        &self,
+        credentials: &str,
+        capacity: u32,
+        hold: Duration,
+        now: SystemTime,
+    ) -> Result<SlotGrant, StoreError> {
+        let mut st = self.state();
+        st.next_lock_id += 1;
+        let id = st.next_lock_id;
+        let now = unix_ms(now);
+        let w = st.budgets.entry(credentials.to_owned()).or_default();
+        Ok(
+            match w.take(now, capacity, id, now + hold.as_millis() as u64) {
+                Ok(()) => SlotGrant::Granted(id),
+                Err(w) => SlotGrant::Wait {
+                    wait: Duration::from_millis(w.ms),
+                    cooldown: w.cooldown,
+                },
+            },
+        )
+    }
+
+    fn finish_request_slot(
+        &self,
+        credentials: &str,
+        slot: u64,
+        count_for: Duration,
+        now: SystemTime,
+    ) -> Result<(), StoreError> {
+        if let Some(w) = self.state().budgets.get_mut(credentials) {
+            w.finish(slot, unix_ms(now) + count_for.as_millis() as u64);
+        }
+        Ok(())
+    }
+
+    fn start_cooldown(
+        &self,
+        credentials: &str,
+        pause: Duration,
+        now: SystemTime,
+    ) -> Result<(), StoreError> {
+        let mut st = self.state();
+        let w = st.budgets.entry(credentials.to_owned()).or_default();
+        w.cool_down(unix_ms(now) + pause.as_millis() as u64);
+        Ok(())
+    }
+
+    fn remember_refusal(
+        &self,
+        key: &StoreKey,
+        refusal: &RememberedRefusal,
+        ttl: Duration,
+        now: SystemTime,
+    ) -> Result<(), StoreError> {
+        let until = unix_ms(now) + ttl.as_millis() as u64;
+        self.state()
+            .refusals
+            .insert(key.clone(), (refusal.clone(), until));
+        Ok(())
+    }
+
+    fn remembered_refusal(
+        &self,
+        key: &StoreKey,
+        now: SystemTime,
+    ) -> Result<Option<(RememberedRefusal, Duration)>, StoreError> {
+        let now = unix_ms(now);
+        Ok(self
+            .state()
+            .refusals
+            .get(key)
+            .filter(|(_, until)| *until > now)
+            .map(|(r, until)| (r.clone(), Duration::from_millis(until - now))))
+    }
+}
 
 #[cfg(test)]
 mod tests {
@@ -163,7 +254,6 @@ mod tests {
     use crate::scopes::Scopes;
     use crate::secret::ClientSecret;
     use crate::store::{StoredToken, TokenStore};
-    use std::time::SystemTime;
 
     fn key(n: &str) -> StoreKey {
         StoreKey::derive(
@@ -180,6 +270,7 @@ mod tests {
             token_type: "Bearer".into(),
             scopes: vec![],
             expires_at: SystemTime::UNIX_EPOCH + Duration::from_secs(secs),
+            lifetime: Duration::from_secs(secs),
         }
     }
 
@@ -187,12 +278,13 @@ mod tests {
     fn put_if_newer_and_compare_delete() {
         let m = MemoryStore::new();
         let k = key("a");
-        assert!(m.put_if_newer(&k, &tok("t1", 100)).unwrap());
-        assert!(!m.put_if_newer(&k, &tok("t0", 50)).unwrap());
-        assert_eq!(m.get(&k).unwrap().unwrap().access_token, "t1");
+        let now = SystemTime::now();
+        assert!(m.put_if_newer(&k, &tok("t1", 100), now).unwrap());
+        assert!(!m.put_if_newer(&k, &tok("t0", 50), now).unwrap());
+        assert_eq!(m.get(&k, now).unwrap().unwrap().access_token, "t1");
         assert!(!m.compare_delete(&k, "t0").unwrap());
         assert!(m.compare_delete(&k, "t1").unwrap());
-        assert!(m.get(&k).unwrap().is_none());
+        assert!(m.get(&k, now).unwrap().is_none());
     }
 
     #[test]
@@ -213,5 +305,56 @@ mod tests {
             )
             .unwrap();
         assert!(got.is_some());
+    }
+
+    #[test]
+    fn budget_cooldown_and_refusals_are_shared_through_the_store() {
+        let m = MemoryStore::new();
+        let t0 = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000_000);
+        let hold = Duration::from_secs(70);
+        let SlotGrant::Granted(id) = m.take_request_slot("c", 1, hold, t0).unwrap() else {
+            panic!("granted")
+        };
+        assert!(matches!(
+            m.take_request_slot("c", 1, hold, t0).unwrap(),
+            SlotGrant::Wait {
+                cooldown: false,
+                ..
+            }
+        ));
+        m.finish_request_slot("c", id, Duration::from_secs(61), t0)
+            .unwrap();
+        let later = t0 + Duration::from_secs(61);
+        assert!(matches!(
+            m.take_request_slot("c", 1, hold, later).unwrap(),
+            SlotGrant::Granted(_)
+        ));
+        m.start_cooldown("d", Duration::from_secs(5), t0).unwrap();
+        assert_eq!(
+            m.take_request_slot("d", 5, hold, t0).unwrap(),
+            SlotGrant::Wait {
+                wait: Duration::from_secs(5),
+                cooldown: true
+            }
+        );
+        let r = RememberedRefusal {
+            status: 401,
+            error: "invalid_client".into(),
+            error_description: None,
+            error_uri: None,
+        };
+        m.remember_refusal(&key("a"), &r, Duration::from_secs(60), t0)
+            .unwrap();
+        assert_eq!(
+            m.remembered_refusal(&key("a"), t0 + Duration::from_secs(1))
+                .unwrap(),
+            Some((r, Duration::from_secs(59)))
+        );
+        assert_eq!(m.remembered_refusal(&key("b"), t0).unwrap(), None);
+        assert_eq!(
+            m.remembered_refusal(&key("a"), t0 + Duration::from_secs(60))
+                .unwrap(),
+            None
+        );
     }
 }

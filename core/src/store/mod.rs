@@ -22,6 +22,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::error::Error;
@@ -83,7 +84,9 @@ pub(crate) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// A token as kept in a store: wall-clock expiry, since stores outlive processes.
+/// A token as kept in a store: wall-clock expiry (stores outlive processes) and the lifetime it
+/// was issued with, so that whoever adopts it refreshes it ahead and stops handing it out exactly
+/// as the process that fetched it would (the windows are capped by the *original* lifetime).
 #[derive(Clone, PartialEq, Eq)]
 pub struct StoredToken {
     /// The access token.
@@ -92,8 +95,11 @@ pub struct StoredToken {
     pub token_type: String,
     /// Granted scopes.
     pub scopes: Vec<String>,
-    /// Wall-clock expiry.
+    /// Wall-clock expiry, on the clock of the caller that passed or received it (the Redis
+    /// store converts through the server's clock, so hosts with skewed clocks agree).
     pub expires_at: SystemTime,
+    /// The `expires_in` the server granted it with.
+    pub lifetime: Duration,
 }
 
 impl fmt::Debug for StoredToken {
@@ -102,8 +108,62 @@ impl fmt::Debug for StoredToken {
             .field("access_token", &crate::token::redact(&self.access_token))
             .field("scopes", &self.scopes)
             .field("expires_at", &self.expires_at)
+            .field("lifetime", &self.lifetime)
             .finish()
     }
+}
+
+/// A terminal answer of the token endpoint (`invalid_client`, `invalid_scope`…), as shared
+/// through a store so that no process of the fleet resends it for a while.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RememberedRefusal {
+    /// HTTP status of the answer.
+    pub status: u16,
+    /// The RFC 6749 `error`.
+    pub error: String,
+    /// The RFC 6749 `error_description` (already scrubbed of the secret).
+    pub error_description: Option<String>,
+    /// The RFC 6749 `error_uri`.
+    pub error_uri: Option<String>,
+}
+
+impl RememberedRefusal {
+    pub(crate) fn from_error(e: &Error) -> Option<RememberedRefusal> {
+        match e {
+            Error::OAuth { status, body } => Some(RememberedRefusal {
+                status: *status,
+                error: body.error.clone(),
+                error_description: body.error_description.clone(),
+                error_uri: body.error_uri.clone(),
+            }),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn into_error(self) -> Error {
+        Error::OAuth {
+            status: self.status,
+            body: crate::error::OAuthErrorBody {
+                error: self.error,
+                error_description: self.error_description,
+                error_uri: self.error_uri,
+            },
+        }
+    }
+}
+
+/// The answer of a shared budget to a request for a slot.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SlotGrant {
+    /// Granted: the slot's id, to finish it when the attempt ends.
+    Granted(u64),
+    /// Not now.
+    Wait {
+        /// How long until a slot frees (or the cool-down ends).
+        wait: Duration,
+        /// A server asked the fleet to wait (429 or `Retry-After`), rather than a spent budget.
+        cooldown: bool,
+    },
 }
 
 /// A store failure. Logged and survived, never surfaced from `token()`.
@@ -131,11 +191,17 @@ pub trait TokenStore: SharedBudget + Send + Sync + fmt::Debug {
     fn describe(&self) -> String;
 
     /// The stored token for `key`, if any (expired ones may be returned; the caller checks).
-    fn get(&self, key: &StoreKey) -> Result<Option<StoredToken>, StoreError>;
+    /// `now` is the caller's wall clock; `expires_at` comes back on that clock.
+    fn get(&self, key: &StoreKey, now: SystemTime) -> Result<Option<StoredToken>, StoreError>;
 
     /// Stores `token` unless the store already holds one that expires later. Returns whether
-    /// it was written.
-    fn put_if_newer(&self, key: &StoreKey, token: &StoredToken) -> Result<bool, StoreError>;
+    /// it was written. `now` is the caller's wall clock, the one `token.expires_at` is on.
+    fn put_if_newer(
+        &self,
+        key: &StoreKey,
+        token: &StoredToken,
+        now: SystemTime,
+    ) -> Result<bool, StoreError>;
 
     /// Takes the fetch lock for `key`, held at most `ttl` (a crashed holder never blocks others
     /// longer), waiting until `deadline`. `Ok(None)` means the deadline passed first.
@@ -248,20 +314,110 @@ pub(crate) fn unix_ms(t: SystemTime) -> u64 {
 }
 
 /// Shared bookkeeping of the request budget, for stores that span processes: every process
-/// using the store draws from one budget per credentials. The default (for stores that do not
-/// span processes) grants every request; the in-process governor still applies.
+/// using the store draws from one budget per credentials, and a server's request to wait (429,
+/// `Retry-After`) or a terminal answer is honoured by all of them. The rule is
+/// `governor::Window`'s. The defaults (for stores that do not span processes) grant every
+/// request and remember nothing; the in-process governor still applies.
+///
+/// `now` is the caller's wall clock; stores with a clock of their own (Redis) use theirs.
 pub trait SharedBudget {
-    /// Takes one request from the budget of `credentials` (an opaque hash of token URL and client
-    /// id): `Ok(None)` if granted, `Ok(Some(wait))` if spent, with how long until a slot frees.
+    /// Takes one request slot from the budget of `credentials` (an opaque hash of token URL and
+    /// client id) for `capacity` requests per window. The slot counts for `hold` at most (the
+    /// attempt's deadline plus a window and a margin) unless finished earlier.
     fn take_request_slot(
         &self,
         credentials: &str,
         capacity: u32,
-        window: Duration,
+        hold: Duration,
         now: SystemTime,
-    ) -> Result<Option<Duration>, StoreError> {
-        let _ = (credentials, capacity, window, now);
+    ) -> Result<SlotGrant, StoreError> {
+        let _ = (credentials, capacity, hold, now);
+        Ok(SlotGrant::Granted(0))
+    }
+
+    /// The attempt of slot `slot` ended now: from now on it counts for `count_for` only.
+    fn finish_request_slot(
+        &self,
+        credentials: &str,
+        slot: u64,
+        count_for: Duration,
+        now: SystemTime,
+    ) -> Result<(), StoreError> {
+        let _ = (credentials, slot, count_for, now);
+        Ok(())
+    }
+
+    /// The server asked to wait `pause` (429, or `Retry-After` on a 5xx): no slot is granted to
+    /// anyone sharing the budget before it ends.
+    fn start_cooldown(
+        &self,
+        credentials: &str,
+        pause: Duration,
+        now: SystemTime,
+    ) -> Result<(), StoreError> {
+        let _ = (credentials, pause, now);
+        Ok(())
+    }
+
+    /// Remembers a terminal answer for the exact configuration `key`, for `ttl`.
+    fn remember_refusal(
+        &self,
+        key: &StoreKey,
+        refusal: &RememberedRefusal,
+        ttl: Duration,
+        now: SystemTime,
+    ) -> Result<(), StoreError> {
+        let _ = (key, refusal, ttl, now);
+        Ok(())
+    }
+
+    /// The terminal answer remembered for `key`, with how long it still holds.
+    fn remembered_refusal(
+        &self,
+        key: &StoreKey,
+        now: SystemTime,
+    ) -> Result<Option<(RememberedRefusal, Duration)>, StoreError> {
+        let _ = (key, now);
         Ok(None)
+    }
+}
+
+/// Whether a client's store is answering, so that an outage is logged once when it starts and
+/// once when it ends rather than on every call. A store failure never fails `token()`.
+#[derive(Debug)]
+pub(crate) struct StoreHealth {
+    healthy: std::sync::atomic::AtomicBool,
+}
+
+impl Default for StoreHealth {
+    fn default() -> Self {
+        StoreHealth {
+            healthy: std::sync::atomic::AtomicBool::new(true),
+        }
+    }
+}
+
+impl StoreHealth {
+    /// The value of a store call, or `None` after logging its failure (with `fallback`: what
+    /// the client does instead).
+    pub(crate) fn check<T>(&self, result: Result<T, StoreError>, fallback: &str) -> Option<T> {
+        use std::sync::atomic::Ordering::Relaxed;
+        match result {
+            Ok(v) => {
+                if !self.healthy.swap(true, Relaxed) {
+                    log::info!("token store is answering again");
+                }
+                Some(v)
+            }
+            Err(e) => {
+                if self.healthy.swap(false, Relaxed) {
+                    log::warn!("{e}; {fallback} (store errors are not repeated until it recovers)");
+                } else {
+                    log::debug!("{e}; {fallback}");
+                }
+                None
+            }
+        }
     }
 }
 

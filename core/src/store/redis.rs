@@ -1,9 +1,12 @@
 //! The Redis store: one token per credentials for every host of a fleet (and one request budget).
 //!
-//! The token sits under a key whose TTL ends at its minimum-validity point; a fetch takes a lock
+//! Every time is the Redis server's (`TIME` inside the scripts), so hosts whose clocks disagree
+//! still agree on expiries and on the budget window. The token sits under a key that lives as
+//! long as the token (with the lifetime it was issued with); a fetch takes a lock
 //! with `SET NX PX` and a random value, released by compare-and-delete in Lua, so a lock that
 //! expired and was taken by another host is never deleted by the old holder. The fleet-wide quota
-//! is a sorted set of send times, trimmed and checked atomically in Lua.
+//! is `governor::Window` in Lua: a sorted set of slots scored by when each frees, plus a
+//! cool-down key, both under one hash tag (Redis Cluster keeps them in one slot).
 
 use std::sync::Mutex;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -11,8 +14,8 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use redis::{Client, Connection, Script};
 
 use super::{
-    SharedBudget, StoreError, StoreKey, StoreLock, StoredToken, TokenStore, hide_password,
-    poll_until, unix_ms,
+    RememberedRefusal, SharedBudget, SlotGrant, StoreError, StoreKey, StoreLock, StoredToken,
+    TokenStore, hide_password, poll_until,
 };
 use crate::error::Error;
 
@@ -24,7 +27,6 @@ pub struct RedisStore {
     shown: String,
     prefix: String,
     timeout: Duration,
-    ttl_margin: Duration,
     conn: Mutex<Option<ConnectionBox>>,
 }
 
@@ -37,14 +39,43 @@ impl std::fmt::Debug for ConnectionBox {
     }
 }
 
-const PUT_IF_NEWER: &str = r#"
+/// The server's clock, in ms; tests pass an explicit `now` as the last argument to compare the
+/// scripts with `governor::Window` (production always passes an empty string).
+macro_rules! lua_now {
+    ($arg:literal) => {
+        concat!(
+            "local now\nif ARGV[",
+            $arg,
+            "] ~= '' then now = tonumber(ARGV[",
+            $arg,
+            "]) else local t = redis.call('TIME'); now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) end\n"
+        )
+    };
+}
+
+/// KEYS: token. ARGV: token, expires_in ms (from the caller's now), type, scopes, lifetime ms.
+const PUT_IF_NEWER: &str = concat!(
+    lua_now!("6"),
+    r#"
+local expires = now + tonumber(ARGV[2])
 local cur = redis.call('HGET', KEYS[1], 'expires')
-if cur and tonumber(cur) >= tonumber(ARGV[2]) then return 0 end
+if cur and tonumber(cur) >= expires then return 0 end
 redis.call('DEL', KEYS[1])
-redis.call('HSET', KEYS[1], 'token', ARGV[1], 'expires', ARGV[2], 'type', ARGV[3], 'scopes', ARGV[4])
-redis.call('PEXPIRE', KEYS[1], ARGV[5])
+redis.call('HSET', KEYS[1], 'token', ARGV[1], 'expires', expires, 'type', ARGV[3], 'scopes', ARGV[4], 'lifetime', ARGV[5])
+redis.call('PEXPIRE', KEYS[1], math.max(tonumber(ARGV[2]), 1))
 return 1
-"#;
+"#
+);
+
+/// KEYS: token. Returns token, ms left (on the server's clock), type, scopes, lifetime ms.
+const GET_TOKEN: &str = concat!(
+    lua_now!("1"),
+    r#"
+local f = redis.call('HMGET', KEYS[1], 'token', 'expires', 'type', 'scopes', 'lifetime')
+if not f[1] or not f[2] or not f[5] then return false end
+return {f[1], tostring(tonumber(f[2]) - now), f[3] or 'Bearer', f[4] or '', f[5]}
+"#
+);
 
 const COMPARE_DELETE_FIELD: &str = r#"
 if redis.call('HGET', KEYS[1], 'token') == ARGV[1] then return redis.call('DEL', KEYS[1]) end
@@ -56,19 +87,54 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) 
 return 0
 "#;
 
-/// Returns -1 when a slot was taken, else milliseconds until the oldest slot frees.
-const TAKE_SLOT: &str = r#"
-local now = tonumber(ARGV[1])
-local window = tonumber(ARGV[2])
-local cap = tonumber(ARGV[3])
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
-if redis.call('ZCARD', KEYS[1]) >= cap then
-  local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-  return tonumber(oldest[2]) + window - now
+/// `governor::Window::take` on the server's clock. KEYS: budget (sorted set: slot id → frees at),
+/// cool-down (frees at). ARGV: capacity, hold ms, slot id. Returns {granted, wait ms, cooldown}.
+const TAKE_SLOT: &str = concat!(
+    lua_now!("4"),
+    r#"
+local cd = tonumber(redis.call('GET', KEYS[2]) or '0')
+if now < cd then return {0, cd - now, 1} end
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[1]) then
+  local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+  return {0, math.max(tonumber(first[2]) - now, 1), 0}
 end
-redis.call('ZADD', KEYS[1], now, ARGV[4])
-redis.call('PEXPIRE', KEYS[1], window)
-return -1
+local frees = now + tonumber(ARGV[2])
+redis.call('ZADD', KEYS[1], frees, ARGV[3])
+local last = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
+redis.call('PEXPIRE', KEYS[1], math.max(tonumber(last[2]) - now, 1))
+return {1, 0, 0}
+"#
+);
+
+/// `governor::Window::finish`. KEYS: budget. ARGV: slot id, ms it still counts.
+const FINISH_SLOT: &str = concat!(
+    lua_now!("3"),
+    r#"
+local cur = redis.call('ZSCORE', KEYS[1], ARGV[1])
+if not cur then return 0 end
+local frees = now + tonumber(ARGV[2])
+if frees < tonumber(cur) then redis.call('ZADD', KEYS[1], 'XX', frees, ARGV[1]) end
+return 1
+"#
+);
+
+/// `governor::Window::cool_down`. KEYS: cool-down. ARGV: pause ms.
+const COOL_DOWN: &str = concat!(
+    lua_now!("2"),
+    r#"
+local untl = now + tonumber(ARGV[1])
+local cur = tonumber(redis.call('GET', KEYS[1]) or '0')
+if untl > cur then redis.call('SET', KEYS[1], untl, 'PX', math.max(tonumber(ARGV[1]), 1)) end
+return 1
+"#
+);
+
+/// KEYS: refusal. Returns {json, ms left} or nil.
+const GET_REFUSAL: &str = r#"
+local v = redis.call('GET', KEYS[1])
+if not v then return false end
+return {v, redis.call('PTTL', KEYS[1])}
 "#;
 
 const LOCK_POLL_MIN: Duration = Duration::from_millis(10);
@@ -85,9 +151,8 @@ impl RedisStore {
         Ok(RedisStore {
             client,
             shown,
-            prefix: "officernd-auth:v1:".into(),
+            prefix: "officernd-auth:v2:".into(),
             timeout: Duration::from_millis(500),
-            ttl_margin: Duration::from_secs(60),
             conn: Mutex::new(None),
         })
     }
@@ -134,6 +199,81 @@ impl RedisStore {
     fn key(&self, kind: &str, id: &str) -> String {
         format!("{}{kind}:{id}", self.prefix)
     }
+
+    /// Budget keys of one credentials share a hash tag, so the budget script's two keys sit in
+    /// one slot of a Redis Cluster.
+    fn budget_keys(&self, credentials: &str) -> (String, String) {
+        (
+            format!("{}{{{credentials}}}:budget", self.prefix),
+            format!("{}{{{credentials}}}:cooldown", self.prefix),
+        )
+    }
+
+    /// `take_request_slot` at an explicit server time (tests compare it with `Window`).
+    pub(crate) fn take_slot_at(
+        &self,
+        credentials: &str,
+        capacity: u32,
+        hold: Duration,
+        id: u64,
+        now_ms: Option<u64>,
+    ) -> Result<SlotGrant, StoreError> {
+        let (budget, cooldown) = self.budget_keys(credentials);
+        let (granted, wait, cd): (i64, i64, i64) = self.with_conn("budget", |c| {
+            Script::new(TAKE_SLOT)
+                .key(&budget)
+                .key(&cooldown)
+                .arg(capacity)
+                .arg(hold.as_millis() as u64)
+                .arg(id)
+                .arg(now_arg(now_ms))
+                .invoke(c)
+        })?;
+        Ok(if granted == 1 {
+            SlotGrant::Granted(id)
+        } else {
+            SlotGrant::Wait {
+                wait: Duration::from_millis(wait.max(0) as u64),
+                cooldown: cd == 1,
+            }
+        })
+    }
+
+    pub(crate) fn finish_slot_at(
+        &self,
+        credentials: &str,
+        id: u64,
+        count_for: Duration,
+        now_ms: Option<u64>,
+    ) -> Result<(), StoreError> {
+        let (budget, _) = self.budget_keys(credentials);
+        let _: i64 = self.with_conn("budget", |c| {
+            Script::new(FINISH_SLOT)
+                .key(&budget)
+                .arg(id)
+                .arg(count_for.as_millis() as u64)
+                .arg(now_arg(now_ms))
+                .invoke(c)
+        })?;
+        Ok(())
+    }
+
+    pub(crate) fn cool_down_at(
+        &self,
+        credentials: &str,
+        pause: Duration,
+        now_ms: Option<u64>,
+    ) -> Result<(), StoreError> {
+        let (_, cooldown) = self.budget_keys(credentials);
+        let _: i64 = self.with_conn("cool-down", |c| {
+            Script::new(COOL_DOWN)
+                .key(&cooldown)
+                .arg(pause.as_millis() as u64)
+                .arg(now_arg(now_ms))
+                .invoke(c)
+        })?;
+        Ok(())
+    }
 }
 
 impl TokenStore for RedisStore {
@@ -141,48 +281,53 @@ impl TokenStore for RedisStore {
         self.shown.clone()
     }
 
-    fn get(&self, key: &StoreKey) -> Result<Option<StoredToken>, StoreError> {
+    fn get(&self, key: &StoreKey, now: SystemTime) -> Result<Option<StoredToken>, StoreError> {
         let k = self.key("token", key.as_str());
-        let fields: Vec<Option<String>> = self.with_conn("get", |c| {
-            redis::cmd("HMGET")
-                .arg(&k)
-                .arg("token")
-                .arg("expires")
-                .arg("type")
-                .arg("scopes")
-                .query(c)
-        })?;
-        let [Some(token), Some(expires), Some(kind), Some(scopes)] = fields.as_slice() else {
+        let fields: Option<(String, String, String, String, String)> =
+            self.with_conn("get", |c| Script::new(GET_TOKEN).key(&k).arg("").invoke(c))?;
+        let Some((token, left, kind, scopes, lifetime)) = fields else {
             return Ok(None);
         };
-        let Ok(ms) = expires.parse::<u64>() else {
+        let (Ok(left), Ok(lifetime)) = (left.parse::<i64>(), lifetime.parse::<u64>()) else {
             return Ok(None);
+        };
+        // Time left on the server's clock, put on the caller's: skewed hosts still agree.
+        let expires_at = if left >= 0 {
+            now + Duration::from_millis(left as u64)
+        } else {
+            now.checked_sub(Duration::from_millis(left.unsigned_abs()))
+                .unwrap_or(UNIX_EPOCH)
         };
         Ok(Some(StoredToken {
-            access_token: token.clone(),
-            token_type: kind.clone(),
+            access_token: token,
+            token_type: kind,
             scopes: scopes.split_whitespace().map(str::to_owned).collect(),
-            expires_at: UNIX_EPOCH + Duration::from_millis(ms),
+            expires_at,
+            lifetime: Duration::from_millis(lifetime),
         }))
     }
 
-    fn put_if_newer(&self, key: &StoreKey, token: &StoredToken) -> Result<bool, StoreError> {
+    fn put_if_newer(
+        &self,
+        key: &StoreKey,
+        token: &StoredToken,
+        now: SystemTime,
+    ) -> Result<bool, StoreError> {
         let k = self.key("token", key.as_str());
-        // The key lives until the token's minimum-validity point, never less than a second.
-        let left = token
-            .expires_at
-            .duration_since(SystemTime::now())
-            .unwrap_or_default()
-            .saturating_sub(self.ttl_margin)
-            .max(Duration::from_secs(1));
+        // The key lives as long as the token; readers decide whether it is still fresh.
+        let left = token.expires_at.duration_since(now).unwrap_or_default();
+        if left.is_zero() {
+            return Ok(false);
+        }
         let written: i64 = self.with_conn("put", |c| {
             Script::new(PUT_IF_NEWER)
                 .key(&k)
                 .arg(&token.access_token)
-                .arg(unix_ms(token.expires_at))
+                .arg(left.as_millis() as u64)
                 .arg(&token.token_type)
                 .arg(token.scopes.join(" "))
-                .arg(left.as_millis() as u64)
+                .arg(token.lifetime.as_millis() as u64)
+                .arg("")
                 .invoke(c)
         })?;
         Ok(written == 1)
@@ -232,27 +377,73 @@ impl TokenStore for RedisStore {
     }
 }
 
+/// `governor::Window` in Lua on the Redis server's clock (`TIME`), never the hosts' clocks.
 impl SharedBudget for RedisStore {
     fn take_request_slot(
         &self,
         credentials: &str,
         capacity: u32,
-        window: Duration,
-        now: SystemTime,
-    ) -> Result<Option<Duration>, StoreError> {
-        let k = self.key("budget", credentials);
-        let member = format!("{}-{:016x}", unix_ms(now), fastrand::u64(..));
-        let wait_ms: i64 = self.with_conn("budget", |c| {
-            Script::new(TAKE_SLOT)
-                .key(&k)
-                .arg(unix_ms(now))
-                .arg(window.as_millis() as u64)
-                .arg(capacity)
-                .arg(member)
-                .invoke(c)
-        })?;
-        Ok((wait_ms >= 0).then(|| Duration::from_millis(wait_ms as u64)))
+        hold: Duration,
+        _now: SystemTime,
+    ) -> Result<SlotGrant, StoreError> {
+        self.take_slot_at(credentials, capacity, hold, fastrand::u64(1..), None)
     }
+
+    fn finish_request_slot(
+        &self,
+        credentials: &str,
+        slot: u64,
+        count_for: Duration,
+        _now: SystemTime,
+    ) -> Result<(), StoreError> {
+        self.finish_slot_at(credentials, slot, count_for, None)
+    }
+
+    fn start_cooldown(
+        &self,
+        credentials: &str,
+        pause: Duration,
+        _now: SystemTime,
+    ) -> Result<(), StoreError> {
+        self.cool_down_at(credentials, pause, None)
+    }
+
+    fn remember_refusal(
+        &self,
+        key: &StoreKey,
+        refusal: &RememberedRefusal,
+        ttl: Duration,
+        _now: SystemTime,
+    ) -> Result<(), StoreError> {
+        let k = self.key("refusal", key.as_str());
+        let json = serde_json::to_string(refusal).map_err(|e| self.err("encode", e))?;
+        self.with_conn("remember refusal", |c| {
+            redis::cmd("SET")
+                .arg(&k)
+                .arg(json)
+                .arg("PX")
+                .arg(ttl.as_millis().max(1) as u64)
+                .query::<()>(c)
+        })
+    }
+
+    fn remembered_refusal(
+        &self,
+        key: &StoreKey,
+        _now: SystemTime,
+    ) -> Result<Option<(RememberedRefusal, Duration)>, StoreError> {
+        let k = self.key("refusal", key.as_str());
+        let found: Option<(String, i64)> =
+            self.with_conn("refusal", |c| Script::new(GET_REFUSAL).key(&k).invoke(c))?;
+        Ok(found.and_then(|(json, ttl)| {
+            let r = serde_json::from_str(&json).ok()?;
+            (ttl > 0).then(|| (r, Duration::from_millis(ttl as u64)))
+        }))
+    }
+}
+
+fn now_arg(now_ms: Option<u64>) -> String {
+    now_ms.map(|n| n.to_string()).unwrap_or_default()
 }
 
 /// A held Redis fetch lock; released by compare-and-delete.

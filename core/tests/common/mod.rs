@@ -32,3 +32,5 @@ pub fn client(server: &MockServer, clock: &ManualClock) -> TokenClient {
 
 pub const HOUR: Duration = Duration::from_secs(3600);
 pub const MINUTE: Duration = Duration::from_secs(60);
+/// How long past one window a request slot still counts (requests arrive after they are sent).
+pub const MARGIN: Duration = Duration::from_secs(1);
