@@ -1,5 +1,6 @@
 //! `POST /oauth/token`: the client-credentials grant as OfficeRnD answers it (RFC 6749 §4.4,
-//! §5.1, §5.2), preceded by request counting, fault injection and the rate limit.
+//! §5.1, §5.2), preceded by request counting (and arrival times), fault injection and the rate
+//! limit.
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -23,8 +24,10 @@ pub(crate) async fn token(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    // Counted first, so tests can see every attempt a client made whatever it was answered.
+    // Counted first, so tests can see every attempt a client made whatever it was answered, and
+    // when it arrived.
     state.token_requests.fetch_add(1, Ordering::SeqCst);
+    state.record_arrival();
     // Parsed whatever the content type says: the rate limit and the test assertions want the
     // client_id even from a request we are about to refuse.
     let form: Option<Form> = serde_urlencoded::from_bytes(&body).ok();
