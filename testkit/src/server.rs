@@ -95,7 +95,8 @@ impl MockServer {
 
     /// The most token requests that arrived inside any rolling window `[t, t + window)`: what a
     /// quota promise ("never more than N per window, as the server counts") is checked against.
-    /// Counts every request that reached `/oauth/token`, whatever it was answered.
+    /// Counts every request that reached `/oauth/token`, whatever it was answered; a
+    /// [`Fault::SlowArrival`] counts from when it arrived, after its sleep.
     pub fn max_in_window(&self, window: Duration) -> u64 {
         self.state.max_in_window(window)
     }

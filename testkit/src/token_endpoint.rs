@@ -24,9 +24,15 @@ pub(crate) async fn token(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    // Taken first: a slow arrival decides when this request counts as arrived.
+    let fault = state.pop_fault();
     // Counted first, so tests can see every attempt a client made whatever it was answered, and
-    // when it arrived.
+    // when it arrived (a slow arrival only after its sleep, as if the network held it back).
     state.token_requests.fetch_add(1, Ordering::SeqCst);
+    if let Some(Fault::SlowArrival(late)) = fault {
+        log::info!("token request: arriving {late:?} late");
+        tokio::time::sleep(late).await;
+    }
     state.record_arrival();
     // Parsed whatever the content type says: the rate limit and the test assertions want the
     // client_id even from a request we are about to refuse.
@@ -34,10 +40,11 @@ pub(crate) async fn token(
     state.record_request(form.clone(), header_pairs(&headers));
     let client_id = form.as_deref().and_then(|f| field(f, "client_id"));
 
-    if let Some(fault) = state.pop_fault() {
+    if let Some(fault) = fault {
         log::info!("token request: injecting {fault:?}");
         match fault {
             Fault::Delay(d) => tokio::time::sleep(d).await,
+            Fault::SlowArrival(_) => {}
             other => {
                 let who = Requester {
                     client_id,

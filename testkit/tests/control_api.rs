@@ -38,13 +38,23 @@ fn stats_max_in_window_counts_arrivals_in_the_asked_window() {
     let stats = format!("{}/_mock/stats", s.url());
     post_form(&s.token_url(), &demo_form(None));
     post_form(&s.token_url(), &demo_form(None));
+    // A slow arrival is counted from when it arrived.
+    post_json(
+        &format!("{}/_mock/faults", s.url()),
+        r#"[{"kind":"slow_arrival","ms":300}]"#,
+    );
     post_form(&s.token_url(), &[("client_id", "nobody")]);
     let j = get(&format!("{stats}?window_ms=60000")).json();
     assert_eq!(
         (j["max_in_window"].as_u64(), j["window_ms"].as_u64()),
         (Some(3), Some(60000))
     );
-    assert_eq!(s.max_in_window(Duration::from_secs(60)), 3);
+    let j = get(&format!("{stats}?window_ms=250")).json();
+    assert_eq!(
+        (j["max_in_window"].as_u64(), j["window_ms"].as_u64()),
+        (Some(2), Some(250))
+    );
+    assert_eq!(s.max_in_window(Duration::from_millis(250)), 2);
     assert_eq!(s.token_request_arrivals().len(), 3);
     assert_eq!(
         get(&format!("{stats}?window_ms=0")).json()["max_in_window"],
