@@ -7,7 +7,8 @@ use std::time::Duration;
 use axum::Json;
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::State;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -28,8 +29,31 @@ pub(crate) fn routes() -> Router<Arc<SharedState>> {
         .route("/_mock/last_request", get(last_request))
 }
 
-async fn stats(State(state): State<Arc<SharedState>>) -> Response {
-    Json(state.stats()).into_response()
+/// Without a rate limit there is no window to default to; OfficeRnD's is a minute.
+const DEFAULT_STATS_WINDOW: Duration = Duration::from_secs(60);
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StatsQuery {
+    window_ms: Option<u64>,
+}
+
+/// The counters plus `max_in_window`: the most token requests that arrived inside any rolling
+/// window of `?window_ms=N` (default: the rate limit's window), echoed as `window_ms`.
+async fn stats(
+    State(state): State<Arc<SharedState>>,
+    query: Result<Query<StatsQuery>, QueryRejection>,
+) -> Response {
+    let window = match query {
+        Ok(Query(q)) => q.window_ms.map(Duration::from_millis),
+        Err(e) => return bad_request(&e.body_text()),
+    }
+    .or_else(|| state.rate_limit().map(|rl| rl.window))
+    .unwrap_or(DEFAULT_STATS_WINDOW);
+    let mut body = json!(state.stats());
+    body["max_in_window"] = json!(state.max_in_window(window));
+    body["window_ms"] = json!(u64::try_from(window.as_millis()).unwrap_or(u64::MAX));
+    Json(body).into_response()
 }
 
 /// Body: a JSON array of faults (see [`Fault`]), appended to the queue in order.
@@ -106,9 +130,13 @@ async fn last_request(State(state): State<Arc<SharedState>>) -> Response {
 }
 
 fn bad_json(e: &serde_json::Error) -> Response {
+    bad_request(&e.to_string())
+}
+
+fn bad_request(description: &str) -> Response {
     (
         StatusCode::BAD_REQUEST,
-        Json(json!({ "error": "bad_request", "error_description": e.to_string() })),
+        Json(json!({ "error": "bad_request", "error_description": description })),
     )
         .into_response()
 }

@@ -27,6 +27,13 @@ pub enum Fault {
     Delay(Duration),
     /// That status with a short `text/plain` body naming it (like a gateway or load balancer).
     Status(u16),
+    /// Like [`Fault::Status`], plus a `Retry-After` header sent verbatim (seconds or an HTTP
+    /// date): a 503 during maintenance, say, that tells clients when to come back.
+    StatusWithRetryAfter { status: u16, retry_after: String },
+    /// The request reaches the server this late: the mock sleeps *before* recording its arrival
+    /// time (so [`crate::MockServer::max_in_window`] and the rate limiter see it late), then
+    /// answers normally. `token_requests` still counts it on entry.
+    SlowArrival(Duration),
     /// 429 `Too many requests, please try again later`; `Retry-After` sent verbatim when `Some`
     /// (seconds or an HTTP date, or anything else a test wants a client to cope with).
     TooManyRequests { retry_after: Option<String> },
@@ -72,6 +79,11 @@ enum FaultWire {
     },
     Status {
         status: u16,
+        #[serde(default)]
+        retry_after: Option<RetryAfterWire>,
+    },
+    SlowArrival {
+        ms: u64,
     },
     TooManyRequests {
         #[serde(default)]
@@ -112,6 +124,19 @@ enum RetryAfterWire {
     Seconds(u64),
 }
 
+impl RetryAfterWire {
+    /// The header text, refused if it cannot be sent in a header.
+    fn into_header_text(self) -> Result<String, String> {
+        let v = match self {
+            RetryAfterWire::Text(s) => s,
+            RetryAfterWire::Seconds(n) => n.to_string(),
+        };
+        HeaderValue::from_str(&v)
+            .map_err(|_| format!("retry_after {v:?} cannot be sent in a header"))?;
+        Ok(v)
+    }
+}
+
 fn bad_request() -> u16 {
     400
 }
@@ -122,18 +147,23 @@ impl TryFrom<FaultWire> for Fault {
     fn try_from(w: FaultWire) -> Result<Fault, String> {
         Ok(match w {
             FaultWire::Delay { ms } => Fault::Delay(Duration::from_millis(ms)),
-            FaultWire::Status { status } => Fault::Status(final_status(status)?),
-            FaultWire::TooManyRequests { retry_after } => {
-                let retry_after = retry_after.map(|r| match r {
-                    RetryAfterWire::Text(s) => s,
-                    RetryAfterWire::Seconds(n) => n.to_string(),
-                });
-                if let Some(v) = &retry_after {
-                    HeaderValue::from_str(v)
-                        .map_err(|_| format!("retry_after {v:?} cannot be sent in a header"))?;
-                }
-                Fault::TooManyRequests { retry_after }
-            }
+            FaultWire::Status {
+                status,
+                retry_after: None,
+            } => Fault::Status(final_status(status)?),
+            FaultWire::Status {
+                status,
+                retry_after: Some(r),
+            } => Fault::StatusWithRetryAfter {
+                status: final_status(status)?,
+                retry_after: r.into_header_text()?,
+            },
+            FaultWire::SlowArrival { ms } => Fault::SlowArrival(Duration::from_millis(ms)),
+            FaultWire::TooManyRequests { retry_after } => Fault::TooManyRequests {
+                retry_after: retry_after
+                    .map(RetryAfterWire::into_header_text)
+                    .transpose()?,
+            },
             FaultWire::MalformedJson => Fault::MalformedJson,
             FaultWire::HtmlPage => Fault::HtmlPage,
             FaultWire::OversizedBody { bytes } => Fault::OversizedBody(bytes),
@@ -186,22 +216,27 @@ pub(crate) struct Requester<'a> {
 }
 
 impl Fault {
-    /// The answer for every fault but [`Fault::Delay`], which the token endpoint handles itself.
+    /// The answer for every fault but [`Fault::Delay`] and [`Fault::SlowArrival`], which the
+    /// token endpoint handles itself.
     ///
     /// Success-shaped faults whose token a lenient client could accept (`WrongTokenType`,
     /// `ExpiresIn`) issue a real token, valid on the resource and counted in `tokens_issued`;
     /// the others carry a random token the resource does not know.
     pub(crate) fn respond(self, state: &SharedState, who: &Requester<'_>) -> Response {
         match self {
-            Fault::Delay(_) => unreachable!("delays are handled by the token endpoint"),
-            Fault::Status(s) => {
-                let status = status_or_500(s);
-                let text = format!(
-                    "{} {}\n",
-                    status.as_u16(),
-                    status.canonical_reason().unwrap_or("Error")
-                );
-                raw(status, "text/plain; charset=utf-8", text.into_bytes())
+            Fault::Delay(_) | Fault::SlowArrival(_) => {
+                unreachable!("delays are handled by the token endpoint")
+            }
+            Fault::Status(s) => status_text(s),
+            Fault::StatusWithRetryAfter {
+                status,
+                retry_after,
+            } => {
+                let mut resp = status_text(status);
+                if let Ok(v) = HeaderValue::from_str(&retry_after) {
+                    resp.headers_mut().insert(header::RETRY_AFTER, v);
+                }
+                resp
             }
             Fault::TooManyRequests { retry_after } => {
                 too_many_requests(retry_after.and_then(|v| HeaderValue::from_str(&v).ok()))
@@ -257,6 +292,17 @@ impl Fault {
             } => oauth_error(status_or_500(status), &error, description.as_deref()),
         }
     }
+}
+
+/// That status with a short `text/plain` body naming it, such as `503 Service Unavailable`.
+fn status_text(s: u16) -> Response {
+    let status = status_or_500(s);
+    let text = format!(
+        "{} {}\n",
+        status.as_u16(),
+        status.canonical_reason().unwrap_or("Error")
+    );
+    raw(status, "text/plain; charset=utf-8", text.into_bytes())
 }
 
 /// A success object around a real, registered token.
@@ -344,6 +390,8 @@ mod tests {
     fn every_documented_spelling_parses() {
         let faults = parse(
             r#"[{"kind":"delay","ms":800},{"kind":"status","status":503},
+            {"kind":"status","status":503,"retry_after":"30"},{"kind":"status","status":502,"retry_after":2},
+            {"kind":"slow_arrival","ms":500},
             {"kind":"too_many_requests","retry_after":"7"},{"kind":"too_many_requests","retry_after":7},
             {"kind":"too_many_requests"},{"kind":"malformed_json"},{"kind":"html_page"},
             {"kind":"oversized_body","bytes":100000},{"kind":"wrong_token_type"},
@@ -358,6 +406,15 @@ mod tests {
             vec![
                 Fault::Delay(Duration::from_millis(800)),
                 Fault::Status(503),
+                Fault::StatusWithRetryAfter {
+                    status: 503,
+                    retry_after: "30".into()
+                },
+                Fault::StatusWithRetryAfter {
+                    status: 502,
+                    retry_after: "2".into()
+                },
+                Fault::SlowArrival(Duration::from_millis(500)),
                 Fault::TooManyRequests {
                     retry_after: Some("7".into())
                 },
@@ -391,6 +448,10 @@ mod tests {
         assert!(parse(r#"[{"kind":"delay"}]"#).is_err());
         assert!(parse(r#"[{"kind":"delay","millis":5}]"#).is_err());
         assert!(parse(r#"[{"kind":"status","status":99}]"#).is_err());
+        assert!(parse(r#"[{"kind":"status","status":99,"retry_after":"1"}]"#).is_err());
+        assert!(parse(r#"[{"kind":"status","status":503,"retry_after":"a\nb"}]"#).is_err());
+        assert!(parse(r#"[{"kind":"slow_arrival"}]"#).is_err());
+        assert!(parse(r#"[{"kind":"slow_arrival","ms":5,"status":1}]"#).is_err());
         assert!(parse(r#"[{"kind":"redirect","location":"a\nb"}]"#).is_err());
     }
 

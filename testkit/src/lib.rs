@@ -15,6 +15,7 @@
 //! assert_eq!(server.token_requests(), 0);
 //! ```
 
+mod arrivals;
 mod config;
 mod control;
 mod faults;
@@ -26,6 +27,7 @@ mod server;
 mod state;
 mod token_endpoint;
 
+pub use arrivals::max_in_window;
 pub use config::{
     App, DEFAULT_LIFETIME_SECS, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_SCOPES, MockConfig,
     RateLimit,

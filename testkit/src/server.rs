@@ -93,6 +93,20 @@ impl MockServer {
         self.state.stats().token_requests
     }
 
+    /// The most token requests that arrived inside any rolling window `[t, t + window)`: what a
+    /// quota promise ("never more than N per window, as the server counts") is checked against.
+    /// Counts every request that reached `/oauth/token`, whatever it was answered; a
+    /// [`Fault::SlowArrival`] counts from when it arrived, after its sleep.
+    pub fn max_in_window(&self, window: Duration) -> u64 {
+        self.state.max_in_window(window)
+    }
+
+    /// When each token request arrived, as offsets from the server's start, sorted (the newest
+    /// 100 000 are kept; [`MockServer::reset`] forgets them).
+    pub fn token_request_arrivals(&self) -> Vec<Duration> {
+        self.state.arrival_offsets()
+    }
+
     /// Tokens the resource will accept (normal grants plus the success-shaped faults that mint
     /// real tokens).
     pub fn tokens_issued(&self) -> u64 {
@@ -122,7 +136,7 @@ impl MockServer {
         self.state.revoke_all_tokens();
     }
 
-    /// Clears counters, queued faults, rate-limit history and the last request, and restores
+    /// Clears counters, arrivals, queued faults, rate-limit history and the last request, and restores
     /// the lifetime and rate limit the server started with. Issued tokens stay valid.
     pub fn reset(&self) {
         self.state.reset();

@@ -6,6 +6,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
+use crate::arrivals::{Arrivals, max_in_window};
 use crate::config::{App, MockConfig, RateLimit};
 use crate::faults::Fault;
 use crate::rate_limit::RateLimiter;
@@ -21,6 +22,8 @@ pub(crate) struct SharedState {
     apps: HashMap<String, App>,
     /// What `reset` goes back to.
     initial: MockConfig,
+    /// When the server started: arrivals are reported as offsets from it.
+    started: Instant,
     inner: Mutex<Inner>,
 }
 
@@ -29,6 +32,8 @@ struct Inner {
     rate_limit: Option<RateLimit>,
     faults: VecDeque<Fault>,
     limiter: RateLimiter,
+    /// When each token request arrived, whatever it was answered.
+    arrivals: Arrivals,
     tokens: HashMap<String, IssuedToken>,
     last_form: Option<Vec<(String, String)>>,
     last_headers: Option<Vec<(String, String)>>,
@@ -53,7 +58,7 @@ pub(crate) enum TokenStatus {
     Revoked,
 }
 
-/// Snapshot for `/_mock/stats`.
+/// Snapshot for `/_mock/stats` (which adds `max_in_window`), `/_mock/faults` and `/_mock/reset`.
 #[derive(Debug, Clone, Copy, serde::Serialize)]
 pub(crate) struct Stats {
     pub(crate) token_requests: u64,
@@ -74,11 +79,13 @@ impl SharedState {
                 .map(|a| (a.client_id.clone(), a.clone()))
                 .collect(),
             initial: config.clone(),
+            started: Instant::now(),
             inner: Mutex::new(Inner {
                 lifetime_secs: config.token_lifetime_secs,
                 rate_limit: config.rate_limit,
                 faults: VecDeque::new(),
                 limiter: RateLimiter::default(),
+                arrivals: Arrivals::default(),
                 tokens: HashMap::new(),
                 last_form: None,
                 last_headers: None,
@@ -119,6 +126,28 @@ impl SharedState {
 
     pub(crate) fn pop_fault(&self) -> Option<Fault> {
         self.lock().faults.pop_front()
+    }
+
+    /// A token request arrived now (the time is taken under the lock, so arrivals are recorded
+    /// in order).
+    pub(crate) fn record_arrival(&self) {
+        let mut inner = self.lock();
+        inner.arrivals.record(Instant::now());
+    }
+
+    /// The most token requests that arrived inside any `[t, t + window)`.
+    pub(crate) fn max_in_window(&self, window: Duration) -> u64 {
+        let arrivals = self.lock().arrivals.sorted();
+        max_in_window(&arrivals, window)
+    }
+
+    /// Arrival times as offsets from the server's start, sorted.
+    pub(crate) fn arrival_offsets(&self) -> Vec<Duration> {
+        let arrivals = self.lock().arrivals.sorted();
+        arrivals
+            .into_iter()
+            .map(|t| t.saturating_duration_since(self.started))
+            .collect()
     }
 
     /// `Err(wait)` when `client_id` has used up its window (see [`RateLimiter::check`]).
@@ -195,13 +224,14 @@ impl SharedState {
         }
     }
 
-    /// Back to the state right after start: counters, faults, rate-limit history, last request,
-    /// lifetime and rate limit. Issued tokens stay valid (a test suite sharing one server should
+    /// Back to the state right after start: counters, arrivals, faults, rate-limit history, last
+    /// request, lifetime and rate limit. Issued tokens stay valid (a test suite sharing one server should
     /// not see another test's reset break its cached token).
     pub(crate) fn reset(&self) {
         let mut inner = self.lock();
         inner.faults.clear();
         inner.limiter.clear();
+        inner.arrivals.clear();
         inner.last_form = None;
         inner.last_headers = None;
         inner.lifetime_secs = self.initial.token_lifetime_secs;

@@ -1,5 +1,6 @@
 //! `POST /oauth/token`: the client-credentials grant as OfficeRnD answers it (RFC 6749 §4.4,
-//! §5.1, §5.2), preceded by request counting, fault injection and the rate limit.
+//! §5.1, §5.2), preceded by request counting (and arrival times), fault injection and the rate
+//! limit.
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -23,18 +24,27 @@ pub(crate) async fn token(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    // Counted first, so tests can see every attempt a client made whatever it was answered.
+    // Taken first: a slow arrival decides when this request counts as arrived.
+    let fault = state.pop_fault();
+    // Counted first, so tests can see every attempt a client made whatever it was answered, and
+    // when it arrived (a slow arrival only after its sleep, as if the network held it back).
     state.token_requests.fetch_add(1, Ordering::SeqCst);
+    if let Some(Fault::SlowArrival(late)) = fault {
+        log::info!("token request: arriving {late:?} late");
+        tokio::time::sleep(late).await;
+    }
+    state.record_arrival();
     // Parsed whatever the content type says: the rate limit and the test assertions want the
     // client_id even from a request we are about to refuse.
     let form: Option<Form> = serde_urlencoded::from_bytes(&body).ok();
     state.record_request(form.clone(), header_pairs(&headers));
     let client_id = form.as_deref().and_then(|f| field(f, "client_id"));
 
-    if let Some(fault) = state.pop_fault() {
+    if let Some(fault) = fault {
         log::info!("token request: injecting {fault:?}");
         match fault {
             Fault::Delay(d) => tokio::time::sleep(d).await,
+            Fault::SlowArrival(_) => {}
             other => {
                 let who = Requester {
                     client_id,

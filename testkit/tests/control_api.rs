@@ -2,8 +2,10 @@
 
 mod common;
 
+use std::time::Duration;
+
 use common::{demo_form, demo_token, get, get_with_bearer, post_form, post_json};
-use officernd_auth_testkit::{MockConfig, MockServer};
+use officernd_auth_testkit::{MockConfig, MockServer, RateLimit};
 use serde_json::json;
 
 #[test]
@@ -12,7 +14,8 @@ fn stats_count_and_control_requests_are_not_token_requests() {
     let stats = format!("{}/_mock/stats", s.url());
     assert_eq!(
         get(&stats).json(),
-        json!({"token_requests": 0, "tokens_issued": 0, "resource_requests": 0, "faults_queued": 0})
+        json!({"token_requests": 0, "tokens_issued": 0, "resource_requests": 0, "faults_queued": 0,
+               "max_in_window": 0, "window_ms": 60000})
     );
     let token = demo_token(&s.token_url());
     post_form(&s.token_url(), &[("client_id", "nobody")]);
@@ -23,9 +26,73 @@ fn stats_count_and_control_requests_are_not_token_requests() {
     );
     assert_eq!(
         get(&stats).json(),
-        json!({"token_requests": 2, "tokens_issued": 1, "resource_requests": 1, "faults_queued": 1})
+        json!({"token_requests": 2, "tokens_issued": 1, "resource_requests": 1, "faults_queued": 1,
+               "max_in_window": 2, "window_ms": 60000})
     );
     assert_eq!(s.token_requests(), 2);
+}
+
+#[test]
+fn stats_max_in_window_counts_arrivals_in_the_asked_window() {
+    let s = MockServer::start(MockConfig::default().without_rate_limit()).unwrap();
+    let stats = format!("{}/_mock/stats", s.url());
+    post_form(&s.token_url(), &demo_form(None));
+    post_form(&s.token_url(), &demo_form(None));
+    // A slow arrival is counted from when it arrived.
+    post_json(
+        &format!("{}/_mock/faults", s.url()),
+        r#"[{"kind":"slow_arrival","ms":300}]"#,
+    );
+    post_form(&s.token_url(), &[("client_id", "nobody")]);
+    let j = get(&format!("{stats}?window_ms=60000")).json();
+    assert_eq!(
+        (j["max_in_window"].as_u64(), j["window_ms"].as_u64()),
+        (Some(3), Some(60000))
+    );
+    let j = get(&format!("{stats}?window_ms=250")).json();
+    assert_eq!(
+        (j["max_in_window"].as_u64(), j["window_ms"].as_u64()),
+        (Some(2), Some(250))
+    );
+    assert_eq!(s.max_in_window(Duration::from_millis(250)), 2);
+    assert_eq!(s.token_request_arrivals().len(), 3);
+    assert_eq!(
+        get(&format!("{stats}?window_ms=0")).json()["max_in_window"],
+        0
+    );
+    for bad in ["?window_ms=soon", "?window_ms=-1", "?window=5"] {
+        let a = get(&format!("{stats}{bad}"));
+        assert_eq!(a.status, 400, "{bad}: {a:?}");
+        assert!(a.json()["error_description"].is_string());
+    }
+    // Reset forgets the arrivals.
+    post_json(&format!("{}/_mock/reset", s.url()), "");
+    assert_eq!(get(&stats).json()["max_in_window"], 0);
+    assert!(s.token_request_arrivals().is_empty());
+}
+
+#[test]
+fn stats_window_defaults_to_the_rate_limit_window() {
+    let s = MockServer::start(MockConfig {
+        rate_limit: Some(RateLimit {
+            max_requests: 5,
+            window: Duration::from_millis(4000),
+        }),
+        ..MockConfig::default()
+    })
+    .unwrap();
+    let stats = format!("{}/_mock/stats", s.url());
+    assert_eq!(get(&stats).json()["window_ms"], 4000);
+    post_json(
+        &format!("{}/_mock/config", s.url()),
+        r#"{"rate_limit": {"max_requests": 5, "window_secs": 7}}"#,
+    );
+    assert_eq!(get(&stats).json()["window_ms"], 7000);
+    post_json(
+        &format!("{}/_mock/config", s.url()),
+        r#"{"rate_limit": null}"#,
+    );
+    assert_eq!(get(&stats).json()["window_ms"], 60000);
 }
 
 #[test]

@@ -40,6 +40,82 @@ fn status_answers_that_status_with_a_text_body() {
 }
 
 #[test]
+fn status_with_retry_after_sends_the_header_verbatim() {
+    let s = server();
+    let date = "Wed, 21 Oct 2015 07:28:00 GMT";
+    for (code, retry_after) in [(503, "30"), (502, date), (500, "2")] {
+        let a = with_fault(
+            &s,
+            Fault::StatusWithRetryAfter {
+                status: code,
+                retry_after: retry_after.to_owned(),
+            },
+        );
+        assert_eq!(a.status, code);
+        assert!(a.body.starts_with(&code.to_string()), "{:?}", a.body);
+        assert_eq!(a.header("retry-after"), Some(retry_after));
+    }
+    // A plain status fault sends none.
+    assert_eq!(
+        with_fault(&s, Fault::Status(503)).header("retry-after"),
+        None
+    );
+    assert_eq!(s.tokens_issued(), 0);
+}
+
+#[test]
+fn slow_arrival_is_recorded_after_its_sleep_then_answered_normally() {
+    let s = server();
+    let started = Instant::now();
+    let a = with_fault(&s, Fault::SlowArrival(Duration::from_millis(400)));
+    assert!(started.elapsed() >= Duration::from_millis(400));
+    assert_eq!(a.status, 200);
+    assert_eq!(s.tokens_issued(), 1);
+    // Without the fault, one right after: the two arrivals are 400 ms and more apart.
+    post_form(&s.token_url(), &demo_form(None));
+    let arrivals = s.token_request_arrivals();
+    assert_eq!(arrivals.len(), 2);
+    assert!(arrivals[0] >= Duration::from_millis(400), "{arrivals:?}");
+    assert_eq!(s.max_in_window(Duration::from_millis(300)), 2);
+}
+
+#[test]
+fn slow_arrival_lands_after_a_request_sent_later() {
+    // The request sent first arrives second: the server's window starts at the arrival.
+    let s = server();
+    s.push_fault(Fault::SlowArrival(Duration::from_millis(600)));
+    let url = s.token_url();
+    let slow = std::thread::spawn(move || post_form(&url, &demo_form(None)).status);
+    while s.token_requests() == 0 {
+        std::thread::yield_now();
+    }
+    assert!(
+        s.token_request_arrivals().is_empty(),
+        "counted on entry, not yet arrived"
+    );
+    post_form(&s.token_url(), &demo_form(None));
+    assert_eq!(s.token_request_arrivals().len(), 1);
+    assert_eq!(slow.join().unwrap(), 200);
+    let arrivals = s.token_request_arrivals();
+    assert_eq!(arrivals.len(), 2);
+    // The fast one arrived as soon as it was sent; the slow one 600 ms after it entered.
+    assert!(arrivals[0] < Duration::from_millis(600), "{arrivals:?}");
+    assert!(arrivals[1] >= Duration::from_millis(600), "{arrivals:?}");
+}
+
+#[test]
+fn slow_arrival_still_meets_the_rate_limit() {
+    let s = MockServer::start_default();
+    for _ in 0..5 {
+        assert_eq!(post_form(&s.token_url(), &demo_form(None)).status, 200);
+    }
+    let a = with_fault(&s, Fault::SlowArrival(Duration::from_millis(50)));
+    assert_eq!(a.status, 429);
+    assert!(a.header("retry-after").is_some());
+    assert_eq!(s.max_in_window(Duration::from_secs(60)), 6);
+}
+
+#[test]
 fn too_many_requests_sends_retry_after_verbatim() {
     let s = server();
     let date = "Wed, 21 Oct 2015 07:28:00 GMT";
