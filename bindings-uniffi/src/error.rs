@@ -188,6 +188,8 @@ impl From<core::Error> for OfficeRnDAuthError {
                 retry_after,
                 from_server,
                 last_error,
+                // Part of `summary` (the message); not a field of its own in the generated bindings.
+                reason: _,
             } => Self::RateLimited {
                 retry_after,
                 from_server,

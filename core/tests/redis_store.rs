@@ -7,6 +7,7 @@ mod common;
 use std::sync::Arc;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
 
 use common::*;
 use officernd_auth::{ManualClock, RedisStore, TokenClient, TokenStore};
@@ -103,4 +104,29 @@ fn shared_through_redis_degrades_during_an_outage_and_recovers() {
             .any(|l| l.contains("answering again")),
         "recovery is logged"
     );
+}
+
+/// The fleet's budget runs on the Redis server's clock: a host whose clock is ahead gets no
+/// extra slot.
+#[test]
+fn the_redis_budget_ignores_the_hosts_clocks() {
+    use officernd_auth::{SharedBudget, SlotGrant};
+    use std::time::SystemTime;
+    let redis = RedisServer::start();
+    let store = RedisStore::new(&redis.url()).unwrap();
+    let hold = Duration::from_secs(70);
+    for _ in 0..5 {
+        let g = store
+            .take_request_slot("skew", 5, hold, SystemTime::now())
+            .unwrap();
+        assert!(matches!(g, SlotGrant::Granted(_)));
+    }
+    for ahead in [3, 61, 3600] {
+        let host = SystemTime::now() + Duration::from_secs(ahead);
+        let g = store.take_request_slot("skew", 5, hold, host).unwrap();
+        assert!(
+            matches!(g, SlotGrant::Wait { .. }),
+            "{ahead} s ahead: {g:?}"
+        );
+    }
 }

@@ -508,4 +508,66 @@ mod tests {
         let e = RedisStore::new("http://127.0.0.1").unwrap_err();
         assert_eq!(e.code(), "config");
     }
+
+    /// The budget script is `governor::Window` in Lua: random sequences of takes, finishes and
+    /// cool-downs at explicit times give the same answers from both.
+    #[test]
+    fn budget_script_agrees_with_window() {
+        use crate::governor::Window;
+        let redis = officernd_auth_testkit::RedisServer::start();
+        let store = RedisStore::new(&redis.url()).unwrap();
+        let mut rng = fastrand::Rng::with_seed(7);
+        for round in 0..20 {
+            let cred = format!("c{round}");
+            let capacity = rng.u32(1..=5);
+            let mut w = Window::default();
+            let mut now = 1_700_000_000_000u64;
+            let mut ids = vec![];
+            for step in 0..60u64 {
+                now += rng.u64(0..3_000);
+                match rng.u32(..10) {
+                    0..=5 => {
+                        let id = round * 1000 + step + 1;
+                        let hold = rng.u64(1..20_000);
+                        let mine = w.take(now, capacity, id, now + hold);
+                        let theirs = store
+                            .take_slot_at(
+                                &cred,
+                                capacity,
+                                Duration::from_millis(hold),
+                                id,
+                                Some(now),
+                            )
+                            .unwrap();
+                        let expected = match mine {
+                            Ok(()) => {
+                                ids.push(id);
+                                SlotGrant::Granted(id)
+                            }
+                            Err(x) => SlotGrant::Wait {
+                                wait: Duration::from_millis(x.ms),
+                                cooldown: x.cooldown,
+                            },
+                        };
+                        assert_eq!(theirs, expected, "round {round} step {step}");
+                    }
+                    6..=8 if !ids.is_empty() => {
+                        let id = ids[rng.usize(..ids.len())];
+                        let after = rng.u64(0..10_000);
+                        w.finish(id, now + after);
+                        store
+                            .finish_slot_at(&cred, id, Duration::from_millis(after), Some(now))
+                            .unwrap();
+                    }
+                    _ => {
+                        let pause = rng.u64(1..5_000);
+                        w.cool_down(now + pause);
+                        store
+                            .cool_down_at(&cred, Duration::from_millis(pause), Some(now))
+                            .unwrap();
+                    }
+                }
+            }
+        }
+    }
 }
