@@ -101,3 +101,28 @@ fn no_cache_asks_every_time() {
     }
     assert_eq!(server.token_requests(), 2);
 }
+
+/// Tokens adopted from the file store keep the windows of their original lifetime: with 4 s
+/// tokens (minimum validity capped at half: 2 s), no run prints `expires_in` below 2, however
+/// late in a token's life it runs.
+#[test]
+fn json_never_prints_expires_in_below_min_validity() {
+    let server = mock();
+    server.set_lifetime(4);
+    let dir = CacheDir::new("fresh");
+    let started = std::time::Instant::now();
+    let mut seen = vec![];
+    // Runs spread over one and a half token lifetimes (a timeline, not synchronisation).
+    while started.elapsed() < Duration::from_secs(6) {
+        let mut args = vec!["--json"];
+        args.extend(dir.arg());
+        let out = cli(&server, &args, DEMO_CLIENT_SECRET).output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        seen.push(v["expires_in"].as_u64().unwrap());
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    assert!(seen.iter().all(|s| *s >= 2), "expires_in printed: {seen:?}");
+    assert!(server.token_requests() >= 2, "tokens were refreshed");
+    assert!(server.token_requests() <= 4, "{}", server.token_requests());
+}
