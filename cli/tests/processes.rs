@@ -117,7 +117,11 @@ fn json_never_prints_expires_in_below_min_validity() {
         let mut args = vec!["--json"];
         args.extend(dir.arg());
         let out = cli(&server, &args, DEMO_CLIENT_SECRET).output().unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
         seen.push(v["expires_in"].as_u64().unwrap());
         std::thread::sleep(Duration::from_millis(200));

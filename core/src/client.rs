@@ -146,9 +146,10 @@ impl TokenClient {
     pub fn invalidate(&self, token: &Token) -> bool {
         let dropped = self.shared.flight.invalidate(token);
         if let Some(store) = &self.config.store {
-            self.shared.health.check(
+            self.shared.health.check_write(
                 store.compare_delete(&self.shared.key, token.access_token()),
                 "token dropped from memory only",
+                |deleted| *deleted,
             );
         }
         if dropped {

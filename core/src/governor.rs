@@ -409,9 +409,10 @@ impl Quota<'_> {
             .err()
             .map(|e| format!("{e}; {OUTAGE_POLICY}"));
         let mut g = self.governor.lock();
-        match self.health.check(
+        match self.health.check_write(
             answer,
             "at most one token request per quota window until it answers",
+            |a| matches!(a, SlotGrant::Granted(_)),
         ) {
             Some(SlotGrant::Granted(id)) => {
                 let unknown = g.outage_over(now, local, attempt_limit);
@@ -419,9 +420,10 @@ impl Quota<'_> {
                 // Requests sent while the store was down: into its budget, so that the others
                 // count them too.
                 for hold in unknown {
-                    self.health.check(
+                    self.health.check_write(
                         store.take_request_slot(credentials, u32::MAX, hold, wall),
                         "requests sent during the outage are not in the shared budget",
+                        |_| true,
                     );
                 }
                 Ok(Permit {
@@ -477,15 +479,17 @@ impl Quota<'_> {
         }
         if let Some((store, credentials)) = self.shared {
             if let Some(id) = permit.shared {
-                self.health.check(
+                self.health.check_write(
                     store.finish_request_slot(credentials, id, self.rule.after_end(), wall),
                     "its slot counts until its deadline",
+                    |_| true,
                 );
             }
             if let Some((d, _)) = pause {
-                self.health.check(
+                self.health.check_write(
                     store.start_cooldown(credentials, d, wall),
                     "the cool-down holds in this process only",
+                    |_| true,
                 );
             }
         }

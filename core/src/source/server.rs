@@ -78,9 +78,10 @@ impl Source for Server<'_> {
             err.filter(|e| e.is_terminal_oauth())
                 .and_then(RememberedRefusal::from_error),
         ) {
-            self.health.check(
+            self.health.check_write(
                 store.remember_refusal(self.key, &refusal, ttl, clock.wall()),
                 "the answer is remembered by this process only",
+                |_| true,
             );
         }
         result

@@ -54,9 +54,10 @@ impl Source for StoreFirst<'_> {
                 expires_at: e.token.expires_at(),
                 lifetime: e.lifetime,
             };
-            self.health.check(
+            self.health.check_write(
                 self.store.put_if_newer(self.key, &stored, now),
                 "token kept in memory only",
+                |written| *written,
             );
         }
         if let Some(lock) = lock {

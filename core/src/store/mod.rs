@@ -382,8 +382,12 @@ pub trait SharedBudget {
     }
 }
 
-/// Whether a client's store is answering, so that an outage is logged once when it starts and
-/// once when it ends rather than on every call. A store failure never fails `token()`.
+/// Whether a client's store is usable, so that an outage is logged once when it starts and once
+/// when it ends rather than on every call. A store failure never fails `token()`.
+///
+/// Any failed operation starts an outage; only a successful *write* ends it: a directory whose
+/// files can be read but not written, or a read-only Redis replica, stays one outage instead of
+/// flapping between "failing" and "answering again" on every read.
 #[derive(Debug)]
 pub(crate) struct StoreHealth {
     healthy: std::sync::atomic::AtomicBool,
@@ -398,13 +402,24 @@ impl Default for StoreHealth {
 }
 
 impl StoreHealth {
-    /// The value of a store call, or `None` after logging its failure (with `fallback`: what
+    /// The value of a store read, or `None` after logging its failure (with `fallback`: what
     /// the client does instead).
     pub(crate) fn check<T>(&self, result: Result<T, StoreError>, fallback: &str) -> Option<T> {
+        self.check_write(result, fallback, |_| false)
+    }
+
+    /// Like [`StoreHealth::check`], for an operation that may write: when `wrote` says it did,
+    /// the store is usable again.
+    pub(crate) fn check_write<T>(
+        &self,
+        result: Result<T, StoreError>,
+        fallback: &str,
+        wrote: impl FnOnce(&T) -> bool,
+    ) -> Option<T> {
         use std::sync::atomic::Ordering::Relaxed;
         match result {
             Ok(v) => {
-                if !self.healthy.swap(true, Relaxed) {
+                if wrote(&v) && !self.healthy.swap(true, Relaxed) {
                     log::info!("token store is answering again");
                 }
                 Some(v)
