@@ -43,6 +43,13 @@ async function tokenInChild(options) {
   return { ...JSON.parse(r.stdout), stderr: r.stderr }
 }
 
+// A child whose token() fails: its error line (code: message) on stderr.
+async function refusedInChild(options) {
+  const r = await runNode(TOKEN_ONCE, { TEST_CLIENT_OPTIONS: JSON.stringify(options) })
+  assert.equal(r.code, 1, r.stdout)
+  return r.stderr
+}
+
 test('store and storePath: wrong types throw TypeError, bad values OFFICERND_CONFIG naming the setting', () => {
   const base = { ...DEMO, tokenUrl: 'http://127.0.0.1:9/oauth/token' }
   for (const bad of [{ store: 1 }, { store: ['file'] }, { storePath: 7 }, { storePath: {} }]) {
@@ -123,7 +130,7 @@ test('a node:cluster of 6 workers on an empty file store: exactly 1 token reques
   }
 })
 
-test('3 processes sharing Redis: 1 token request; with Redis stopped a new process still gets a token', async () => {
+test('3 processes sharing Redis: 1 token request; with Redis stopped a new process holds back a window', async () => {
   const mock = await startMock()
   const redis = await startRedis()
   try {
@@ -135,9 +142,10 @@ test('3 processes sharing Redis: 1 token request; with Redis stopped a new proce
     assert.equal((await mock.stats()).token_requests, 1)
 
     await redis.stop()
-    const alone = await tokenInChild(options)
-    assert.equal(alone.requestsSent, 1) // fetched directly, with its own memory cache and budget
-    assert.equal((await mock.stats()).token_requests, 2)
+    // It cannot know what the fleet sent in the last window: nothing is sent, and it says why.
+    const alone = await refusedInChild(options)
+    assert.match(alone, /^OFFICERND_RATE_LIMITED: .*one token request per quota window/m)
+    assert.equal((await mock.stats()).token_requests, 1)
   } finally {
     await redis.stop()
     await mock.stop()
@@ -159,10 +167,11 @@ test('a Redis password in the store URL is used but never shown', async () => {
     assert.equal(other.requestsSent, 0)
     assert.equal((await mock.stats()).token_requests, 1)
 
-    // A wrong password degrades to a direct fetch; nothing prints the password.
-    const wrong = await tokenInChild(demoOptions(mock, { store: `redis://:wrong-${REDIS_PASSWORD}@127.0.0.1:${redis.port}` }))
-    assert.equal(wrong.requestsSent, 1)
-    assert.ok(!wrong.stderr.includes(REDIS_PASSWORD))
+    // A wrong password is a store outage: nothing sent for a window; nothing prints the password.
+    const wrong = await refusedInChild(demoOptions(mock, { store: `redis://:wrong-${REDIS_PASSWORD}@127.0.0.1:${redis.port}` }))
+    assert.match(wrong, /^OFFICERND_RATE_LIMITED: /m)
+    assert.ok(!wrong.includes(REDIS_PASSWORD), wrong)
+    assert.equal((await mock.stats()).token_requests, 1)
 
     // Invalid URLs: the error message, its inspection and its stack never show the password.
     for (const bad of [

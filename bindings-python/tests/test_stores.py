@@ -15,7 +15,7 @@ from typing import Any, List
 
 import pytest
 
-from officernd_auth import ConfigError, OfficeRnDAuthError, TokenClient
+from officernd_auth import RateLimitedError, ConfigError, OfficeRnDAuthError, TokenClient
 
 from conftest import DEMO_ID, DEMO_SCOPES, DEMO_SECRET
 
@@ -188,18 +188,18 @@ def test_store_path_accepts_str_and_pathlike(mock, tmp_path):
 # ---- Redis store --------------------------------------------------------------------------
 
 
-def test_3_hosts_share_one_redis_then_survive_redis_going_away(mock, redis_server):
+def test_3_hosts_share_one_redis_then_hold_back_while_it_is_gone(mock, redis_server):
     mock.faults({"kind": "delay", "ms": 300})
     results = run_workers(3, **mock.client_kwargs(store=redis_server.url))
     assert all("fp" in r for r in results), results
     assert len({r["fp"] for r in results}) == 1
     assert mock.token_requests == 1
-    # Redis stops: a new host still gets a token, fetching directly (one more request).
+    # Redis stops: a new host cannot know what the fleet sent in the last window, so it sends
+    # nothing for one window and says so (the quota holds even while the store is down).
     redis_server.stop()
     (late,) = run_workers(1, **mock.client_kwargs(store=redis_server.url))
-    assert "fp" in late, late
-    assert late["sent"] == 1
-    assert mock.token_requests == 2
+    assert late == {"error": "rate_limited"}, late
+    assert mock.token_requests == 1
 
 
 def test_redis_password_never_shows(mock, caplog):
@@ -210,10 +210,11 @@ def test_redis_password_never_shows(mock, caplog):
 
     client = TokenClient(**mock.client_kwargs(store=url))
     texts += [repr(client), str(client)]
-    # Redis is unreachable: token() still works (direct fetch) and the outage is logged.
-    token = client.token()
-    assert token.token_type == "Bearer" and mock.token_requests == 1
-    texts += [repr(token), repr(client.stats())]
+    # Redis is unreachable: no request for one window, an error that names the store, a log line.
+    with pytest.raises(RateLimitedError) as held:
+        client.token()
+    assert "127.0.0.1" in str(held.value) and mock.token_requests == 0
+    texts += [str(held.value), repr(held.value), repr(client.stats())]
 
     bad = TokenClient(**mock.client_kwargs(store=url, client_secret=DEMO_SECRET + "-wrong"))
     with pytest.raises(OfficeRnDAuthError) as e:

@@ -98,7 +98,7 @@ impl TokenClient {
     }
 
     /// A client whose attempts go to `transport` instead of HTTP (the simulation's server).
-    #[cfg(test)]
+    #[cfg(all(test, not(loom)))]
     pub(crate) fn with_transport(config: Config, transport: Arc<dyn Transport>) -> TokenClient {
         TokenClient {
             transport: Some(transport),
