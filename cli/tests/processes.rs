@@ -3,36 +3,9 @@
 
 mod common;
 
-use std::path::PathBuf;
 use std::time::Duration;
 
 use common::*;
-
-/// A cache directory of its own, removed after the test.
-struct CacheDir(PathBuf);
-
-impl CacheDir {
-    fn new(name: &str) -> CacheDir {
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_nanos();
-        CacheDir(std::env::temp_dir().join(format!(
-            "officernd-cli-{name}-{}-{nanos:x}",
-            std::process::id()
-        )))
-    }
-
-    fn arg(&self) -> [&str; 2] {
-        ["--cache-dir", self.0.to_str().unwrap()]
-    }
-}
-
-impl Drop for CacheDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 #[test]
 fn sixteen_processes_on_an_empty_cache_send_one_request() {
@@ -117,7 +90,11 @@ fn json_never_prints_expires_in_below_min_validity() {
         let mut args = vec!["--json"];
         args.extend(dir.arg());
         let out = cli(&server, &args, DEMO_CLIENT_SECRET).output().unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
         seen.push(v["expires_in"].as_u64().unwrap());
         std::thread::sleep(Duration::from_millis(200));

@@ -29,6 +29,16 @@ pub mod env {
     pub const STORE: &str = "OFFICERND_STORE";
     /// Directory of the file store.
     pub const STORE_PATH: &str = "OFFICERND_STORE_PATH";
+
+    /// A variable as [`super::TokenClientBuilder::with_env`] reads it: unset, empty or blank is
+    /// `None`. The one rule for the library, every binding and the CLI.
+    pub fn value(name: &str) -> Option<String> {
+        non_blank(std::env::var(name).ok())
+    }
+
+    pub(super) fn non_blank(v: Option<String>) -> Option<String> {
+        v.filter(|v| !v.trim().is_empty())
+    }
 }
 
 /// Defaults, public so bindings document the same numbers.
@@ -288,13 +298,14 @@ impl TokenClientBuilder {
     }
 
     /// Fills unset id, secret, scopes, URL and store from `OFFICERND_*` environment variables.
+    /// An empty or blank variable counts as unset ([`env::value`]).
     pub fn with_env(self) -> Result<Self> {
         self.with_env_from(|name| std::env::var(name).ok())
     }
 
     /// Like [`Self::with_env`], reading variables through `lookup` (for tests).
     pub fn with_env_from(mut self, lookup: impl Fn(&str) -> Option<String>) -> Result<Self> {
-        let get = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
+        let get = |name: &str| env::non_blank(lookup(name));
         if self.client_id.is_none() {
             self.client_id =
                 Some(get(env::CLIENT_ID).ok_or_else(|| {
@@ -685,6 +696,24 @@ mod tests {
             })
             .unwrap_err();
         assert_eq!(setting_of(e), env::TOKEN_URL);
+    }
+
+    #[test]
+    fn empty_or_blank_variables_are_unset() {
+        for empty in ["", " ", "\t\r\n"] {
+            let c = base()
+                .with_env_from(|_| Some(empty.to_owned()))
+                .unwrap()
+                .build_config()
+                .unwrap();
+            assert_eq!(c.token_url, DEFAULT_TOKEN_URL);
+            assert_eq!(c.scopes.joined(), "");
+            assert!(c.store.is_none());
+            let e = TokenClientBuilder::new()
+                .with_env_from(|_| Some(empty.to_owned()))
+                .unwrap_err();
+            assert_eq!(setting_of(e), env::CLIENT_ID);
+        }
     }
 
     #[test]
