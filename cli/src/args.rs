@@ -23,7 +23,8 @@ pub struct Cli {
     #[arg(long, global = true)]
     pub client_id: Option<String>,
 
-    /// Read the client secret from this file [default: $OFFICERND_CLIENT_SECRET].
+    /// Read the client secret from this file [default: $OFFICERND_CLIENT_SECRET]: a regular
+    /// file of at most 4096 bytes; one trailing newline is dropped. Warns if others can read it.
     #[arg(long, global = true, value_name = "PATH")]
     pub client_secret_file: Option<PathBuf>,
 
@@ -108,11 +109,7 @@ impl Cli {
             b = b.client_id(id.as_str());
         }
         if let Some(path) = &self.client_secret_file {
-            let secret = std::fs::read_to_string(path).map_err(|e| Error::Config {
-                setting: "client_secret_file".into(),
-                reason: format!("cannot read {}: {e}", path.display()),
-            })?;
-            b = b.client_secret(secret.trim_end_matches(['\r', '\n']));
+            b = b.client_secret(crate::secret_file::read(path)?);
         }
         if let Some(scopes) = &self.scopes {
             b = b.scopes([scopes.as_str()]);
