@@ -1,59 +1,57 @@
-//! Command-line arguments. Settings come from flags or the same `OFFICERND_*` environment
-//! variables every binding reads. The secret is taken from the environment or a file only: a
-//! command-line argument would be visible to every user in `ps`.
+//! Command-line arguments. clap parses flags only; the `OFFICERND_*` environment variables are
+//! read by the library (`TokenClientBuilder::with_env`), with the rule every binding follows: an
+//! empty or blank variable is unset. A flag always wins over a variable, silently: the
+//! environment only fills what no flag chose, so it never conflicts with a flag.
+//! The secret is taken from the environment or a file only: a command-line argument would be
+//! visible to every user in `ps`.
 
 use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
+use officernd_auth::config::env;
 use officernd_auth::{Error, Result, TokenClientBuilder};
 
 /// Prints an OfficeRnD OAuth 2.0 access token, cached and quota-aware.
 #[derive(Debug, Parser)]
-#[command(name = "officernd-auth", version, about, long_about = None, after_help = EXIT_CODES)]
+#[command(name = "officernd-auth", version, about, long_about = None, after_help = AFTER_HELP)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
 
-    /// Client id of the OfficeRnD application.
-    #[arg(
-        long,
-        env = "OFFICERND_CLIENT_ID",
-        global = true,
-        hide_env_values = true
-    )]
+    /// Client id of the OfficeRnD application [default: $OFFICERND_CLIENT_ID].
+    #[arg(long, global = true)]
     pub client_id: Option<String>,
 
-    /// Read the client secret from this file (default: $OFFICERND_CLIENT_SECRET).
+    /// Read the client secret from this file [default: $OFFICERND_CLIENT_SECRET]: a regular
+    /// file of at most 4096 bytes; one trailing newline is dropped. Warns if others can read it.
     #[arg(long, global = true, value_name = "PATH")]
     pub client_secret_file: Option<PathBuf>,
 
-    /// Space-separated scopes, e.g. "officernd.api.read officernd.api.write".
-    #[arg(long, env = "OFFICERND_SCOPES", global = true)]
+    /// Space-separated scopes, e.g. "officernd.api.read officernd.api.write"
+    /// [default: $OFFICERND_SCOPES, else the application's default].
+    #[arg(long, global = true)]
     pub scopes: Option<String>,
 
-    /// Token endpoint (https://, or http:// to loopback).
-    #[arg(long, env = "OFFICERND_TOKEN_URL", global = true)]
+    /// Token endpoint (https://, or http:// to loopback) [default: $OFFICERND_TOKEN_URL, else
+    /// https://identity.officernd.com/oauth/token].
+    #[arg(long, global = true)]
     pub token_url: Option<String>,
 
     /// Where runs share the token and the request budget: "file" (this user on this machine),
-    /// a redis:// or rediss:// URL (every host), or "memory" (no sharing). Give a URL with a
-    /// password through OFFICERND_STORE, not this flag: arguments are visible in `ps`.
-    #[arg(
-        long,
-        env = "OFFICERND_STORE",
-        global = true,
-        default_value = "file",
-        hide_env_values = true
-    )]
-    pub store: String,
+    /// a redis:// or rediss:// URL (every host), or "memory" (no sharing) [default:
+    /// $OFFICERND_STORE, else file]. Give a URL with a password through OFFICERND_STORE, not
+    /// this flag: arguments are visible in `ps`.
+    #[arg(long, global = true)]
+    pub store: Option<String>,
 
-    /// Directory of the file store [default: $XDG_CACHE_HOME/officernd-auth or
-    /// ~/.cache/officernd-auth].
-    #[arg(long, env = "OFFICERND_STORE_PATH", global = true, value_name = "DIR")]
+    /// Directory of the file store; implies --store file unless --store is given [default:
+    /// $OFFICERND_STORE_PATH, else $XDG_CACHE_HOME/officernd-auth or ~/.cache/officernd-auth].
+    #[arg(long, global = true, value_name = "DIR")]
     pub cache_dir: Option<PathBuf>,
 
-    /// Share nothing: every run asks the server (same as --store memory).
+    /// Share nothing: every run asks the server (same as --store memory; OFFICERND_STORE and
+    /// OFFICERND_STORE_PATH are ignored).
     #[arg(long, global = true, conflicts_with_all = ["store", "cache_dir"])]
     pub no_cache: bool,
 
@@ -87,7 +85,12 @@ pub struct TokenArgs {
     pub json: bool,
 }
 
-const EXIT_CODES: &str = "Exit codes:
+const AFTER_HELP: &str =
+    "Environment: OFFICERND_CLIENT_ID, OFFICERND_CLIENT_SECRET, OFFICERND_SCOPES,
+OFFICERND_TOKEN_URL, OFFICERND_STORE, OFFICERND_STORE_PATH. An empty variable is unset; a flag
+wins over its variable.
+
+Exit codes:
   0  success
   2  usage error
   3  config            missing or invalid setting
@@ -106,11 +109,7 @@ impl Cli {
             b = b.client_id(id.as_str());
         }
         if let Some(path) = &self.client_secret_file {
-            let secret = std::fs::read_to_string(path).map_err(|e| Error::Config {
-                setting: "client_secret_file".into(),
-                reason: format!("cannot read {}: {e}", path.display()),
-            })?;
-            b = b.client_secret(secret.trim_end_matches(['\r', '\n']));
+            b = b.client_secret(crate::secret_file::read(path)?);
         }
         if let Some(scopes) = &self.scopes {
             b = b.scopes([scopes.as_str()]);
@@ -125,11 +124,35 @@ impl Cli {
             });
         }
         b = b.timeout(Duration::from_secs_f64(self.timeout));
-        // By default every run shares one token (and one request budget) through the cache
-        // directory, so `$(officernd-auth token)` in a loop or a cron job asks once per hour.
-        if !self.no_cache {
-            b = b.store_options(Some(&self.store), self.cache_dir.as_deref())?;
-        }
+        b = self.with_store(b)?;
         b.with_env()
+    }
+
+    /// The store: flags first, then `OFFICERND_STORE` / `OFFICERND_STORE_PATH`, then the CLI's
+    /// default, the file store. By default every run shares one token (and one request budget)
+    /// through the cache directory, so `$(officernd-auth token)` in a loop or a cron job asks
+    /// once per hour. A variable fills only what no flag chose, so it never conflicts with one.
+    fn with_store(&self, b: TokenClientBuilder) -> Result<TokenClientBuilder> {
+        let env_dir = || env::value(env::STORE_PATH).map(PathBuf::from);
+        if self.no_cache {
+            return b.store_spec("memory", None);
+        }
+        if let Some(spec) = &self.store {
+            // OFFICERND_STORE_PATH is the file store's directory; any other store ignores it.
+            let dir = match &self.cache_dir {
+                Some(dir) => Some(dir.clone()),
+                None if spec.trim() == "file" => env_dir(),
+                None => None,
+            };
+            return b.store_options(Some(spec), dir.as_deref());
+        }
+        if let Some(dir) = &self.cache_dir {
+            return b.store_options(Some("file"), Some(dir));
+        }
+        if env::value(env::STORE).is_some() {
+            // The library opens it, with OFFICERND_STORE_PATH, as every binding does.
+            return Ok(b);
+        }
+        b.store_options(Some("file"), env_dir().as_deref())
     }
 }

@@ -1,6 +1,7 @@
-//! Warnings from the core on stderr, one line each: a store outage, a corrupt cache file, a
-//! failed refresh while the cached token is still served. Nothing below warning level, so
-//! `$(officernd-auth token)` stays quiet. Core never logs a secret or a whole token.
+//! Warnings from the core and the CLI on stderr, one line each: a store outage, a corrupt cache
+//! file, a failed refresh while the cached token is still served, a secret file others can read.
+//! Nothing below warning level, so `$(officernd-auth token)` stays quiet. Neither logs a secret
+//! or a whole token.
 
 struct StderrWarnings;
 

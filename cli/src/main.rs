@@ -8,6 +8,7 @@ mod args;
 mod exit;
 mod logging;
 mod output;
+mod secret_file;
 
 use std::io::Write;
 use std::process::ExitCode;

@@ -133,3 +133,49 @@ fn secret_can_come_from_a_file() {
     std::fs::remove_dir_all(&dir).ok();
     assert!(out.status.success(), "{}", stderr(&out));
 }
+
+/// A token URL from an env file (spaces around it, `\r\n`) is the URL validated, printed and
+/// requested; one with a space inside is a `config` error (exit 3) before anything is sent,
+/// not a retried `transport` error.
+#[test]
+fn token_url_is_trimmed_and_checked_once() {
+    let server = mock();
+    let check = |url: String| {
+        Command::new(env!("CARGO_BIN_EXE_officernd-auth"))
+            .args(["check", "--no-cache"])
+            .env_clear()
+            .env("OFFICERND_CLIENT_ID", DEMO_CLIENT_ID)
+            .env("OFFICERND_CLIENT_SECRET", DEMO_CLIENT_SECRET)
+            .env("OFFICERND_TOKEN_URL", url)
+            .output()
+            .unwrap()
+    };
+    let out = check(format!("  {} \r\n", server.token_url()));
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains(&format!(" at {}\n", server.token_url())),
+        "{}",
+        stdout(&out)
+    );
+    assert_eq!(server.token_requests(), 1);
+
+    let out = check(server.token_url().replace("/oauth/token", "/oauth /token"));
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(
+        stderr(&out).to_lowercase().contains("token_url"),
+        "{}",
+        stderr(&out)
+    );
+    let out = run(
+        &server,
+        &[
+            "check",
+            "--token-url",
+            &format!("{}\tx", server.token_url()),
+        ],
+        DEMO_CLIENT_SECRET,
+    );
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(stderr(&out).contains("token_url"), "{}", stderr(&out));
+    assert_eq!(server.token_requests(), 1, "nothing sent");
+}

@@ -3,36 +3,9 @@
 
 mod common;
 
-use std::path::PathBuf;
 use std::time::Duration;
 
 use common::*;
-
-/// A cache directory of its own, removed after the test.
-struct CacheDir(PathBuf);
-
-impl CacheDir {
-    fn new(name: &str) -> CacheDir {
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_nanos();
-        CacheDir(std::env::temp_dir().join(format!(
-            "officernd-cli-{name}-{}-{nanos:x}",
-            std::process::id()
-        )))
-    }
-
-    fn arg(&self) -> [&str; 2] {
-        ["--cache-dir", self.0.to_str().unwrap()]
-    }
-}
-
-impl Drop for CacheDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 #[test]
 fn sixteen_processes_on_an_empty_cache_send_one_request() {

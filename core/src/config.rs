@@ -29,6 +29,16 @@ pub mod env {
     pub const STORE: &str = "OFFICERND_STORE";
     /// Directory of the file store.
     pub const STORE_PATH: &str = "OFFICERND_STORE_PATH";
+
+    /// A variable as [`super::TokenClientBuilder::with_env`] reads it: unset, empty or blank is
+    /// `None`. The one rule for the library, every binding and the CLI.
+    pub fn value(name: &str) -> Option<String> {
+        non_blank(std::env::var(name).ok())
+    }
+
+    pub(super) fn non_blank(v: Option<String>) -> Option<String> {
+        v.filter(|v| !v.trim().is_empty())
+    }
 }
 
 /// Defaults, public so bindings document the same numbers.
@@ -288,13 +298,14 @@ impl TokenClientBuilder {
     }
 
     /// Fills unset id, secret, scopes, URL and store from `OFFICERND_*` environment variables.
+    /// An empty or blank variable counts as unset ([`env::value`]).
     pub fn with_env(self) -> Result<Self> {
         self.with_env_from(|name| std::env::var(name).ok())
     }
 
     /// Like [`Self::with_env`], reading variables through `lookup` (for tests).
     pub fn with_env_from(mut self, lookup: impl Fn(&str) -> Option<String>) -> Result<Self> {
-        let get = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
+        let get = |name: &str| env::non_blank(lookup(name));
         if self.client_id.is_none() {
             self.client_id =
                 Some(get(env::CLIENT_ID).ok_or_else(|| {
@@ -316,7 +327,7 @@ impl TokenClientBuilder {
         if self.token_url.is_none()
             && let Some(u) = get(env::TOKEN_URL)
         {
-            validate_token_url(&u).map_err(|e| rename_setting(e, env::TOKEN_URL))?;
+            let u = validate_token_url(&u).map_err(|e| rename_setting(e, env::TOKEN_URL))?;
             self.token_url = Some(u);
         }
         if !self.store_set
@@ -351,10 +362,8 @@ impl TokenClientBuilder {
             return Err(Error::config("client_secret", "must not be empty"));
         }
         let scopes = Scopes::from_items(&self.scopes)?;
-        let token_url = self
-            .token_url
-            .unwrap_or_else(|| DEFAULT_TOKEN_URL.to_owned());
-        validate_token_url(&token_url)?;
+        // The value validated is the value stored and requested: trimmed once, here.
+        let token_url = validate_token_url(self.token_url.as_deref().unwrap_or(DEFAULT_TOKEN_URL))?;
 
         let timeout = self.timeout.unwrap_or(defaults::TIMEOUT);
         check_range("timeout", timeout, Duration::from_millis(1), MAX_TIMEOUT)?;
@@ -450,9 +459,24 @@ fn check_range(setting: &str, v: Duration, min: Duration, max: Duration) -> Resu
     Ok(())
 }
 
+/// Surrounding whitespace (a pasted value, `\r\n` from an env file) is not part of a token URL.
+/// The one trimming rule: validation, the stored URL and the budget key all go through it.
+fn trim_token_url(raw: &str) -> &str {
+    raw.trim()
+}
+
 /// HTTPS only, except `http://` to loopback (tests, the mock); no credentials in the URL.
-pub(crate) fn validate_token_url(raw: &str) -> Result<()> {
+/// Returns the URL to store and request: trimmed, and with no whitespace or control character
+/// left inside (`url` would percent-encode a space or drop a tab, but the request could not
+/// use what was typed).
+pub(crate) fn validate_token_url(raw: &str) -> Result<String> {
     let bad = |reason: &str| Error::config("token_url", reason.to_owned());
+    let raw = trim_token_url(raw);
+    if raw.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(bad(
+            "must not contain spaces or control characters (only around it, which are ignored)",
+        ));
+    }
     let url = url::Url::parse(raw).map_err(|e| bad(&format!("not a valid URL: {e}")))?;
     if !url.username().is_empty() || url.password().is_some() {
         return Err(bad("must not contain credentials"));
@@ -461,8 +485,8 @@ pub(crate) fn validate_token_url(raw: &str) -> Result<()> {
         return Err(bad("must not contain a fragment"));
     }
     match url.scheme() {
-        "https" => Ok(()),
-        "http" if is_loopback(&url) => Ok(()),
+        "https" => Ok(raw.to_owned()),
+        "http" if is_loopback(&url) => Ok(raw.to_owned()),
         "http" => Err(bad(
             "must use https:// (plain http:// is allowed only to loopback)",
         )),
@@ -472,10 +496,12 @@ pub(crate) fn validate_token_url(raw: &str) -> Result<()> {
 
 /// The one spelling of a token URL that keys budgets, caches and stores: scheme and host
 /// lower-cased, the scheme's default port dropped (both by `url`), no trailing slash, no
-/// surrounding spaces. `https://Identity.officernd.com:443/oauth/token/` and the plain URL share
-/// one budget, as they share one quota at the server.
+/// surrounding spaces (trimmed as [`validate_token_url`] trims the stored URL, so a stored URL
+/// and the raw value it came from have one key).
+/// `https://Identity.officernd.com:443/oauth/token/` and the plain URL share one budget, as they
+/// share one quota at the server.
 pub(crate) fn normalize_token_url(raw: &str) -> String {
-    let raw = raw.trim();
+    let raw = trim_token_url(raw);
     match url::Url::parse(raw) {
         Ok(u) => u.as_str().trim_end_matches('/').to_owned(),
         Err(_) => raw.trim_end_matches('/').to_owned(),
@@ -570,6 +596,61 @@ mod tests {
         }
     }
 
+    /// A URL pasted with spaces or read from an env file (`\r\n`) is validated and used as one
+    /// trimmed value: the request goes to what was validated, and the budget key agrees with it.
+    #[test]
+    fn token_url_is_trimmed_once_and_stored_trimmed() {
+        let clean = "https://identity.example.com/oauth/token";
+        for raw in [
+            " https://identity.example.com/oauth/token",
+            "https://identity.example.com/oauth/token ",
+            "\t https://identity.example.com/oauth/token \r\n",
+            "https://identity.example.com/oauth/token\n",
+        ] {
+            let c = base().token_url(raw).build_config().unwrap();
+            assert_eq!(c.token_url, clean, "{raw:?}");
+            assert_eq!(c.token_url(), clean);
+            assert_eq!(normalize_token_url(&c.token_url), normalize_token_url(raw));
+            assert_eq!(
+                normalize_token_url(&c.token_url),
+                normalize_token_url(clean)
+            );
+        }
+        let c = base()
+            .with_env_from(|n| {
+                (n == env::TOKEN_URL).then(|| " http://127.0.0.1:1/oauth/token\r\n".to_owned())
+            })
+            .unwrap()
+            .build_config()
+            .unwrap();
+        assert_eq!(c.token_url, "http://127.0.0.1:1/oauth/token");
+    }
+
+    /// Whitespace or control characters left inside after trimming would make a URL that
+    /// `url` accepts (it percent-encodes spaces, drops tabs) but the request cannot use.
+    #[test]
+    fn token_url_with_whitespace_or_controls_inside_is_a_config_error() {
+        for raw in [
+            "https://identity.example.com/oauth /token",
+            " https://identity.example.com/oauth/\ttoken ",
+            "https://identity.example.com/oauth/token\n?x=1",
+            "https://identity.example.com/oauth/token\u{a0}x",
+            "https://identity.example.com/oauth/token\u{0}",
+            "https://identity.example.com/oauth/token\u{7f}",
+            "https://identity.example.com\r/oauth/token",
+        ] {
+            let e = base().token_url(raw).build_config().unwrap_err();
+            assert_eq!(e.code(), "config", "{raw:?}");
+            assert_eq!(setting_of(e), "token_url", "{raw:?}");
+        }
+        let e = base()
+            .with_env_from(|n| {
+                (n == env::TOKEN_URL).then(|| "https://identity.example.com/o auth".to_owned())
+            })
+            .unwrap_err();
+        assert_eq!(setting_of(e), env::TOKEN_URL);
+    }
+
     #[test]
     fn loopback_http_is_allowed() {
         for u in [
@@ -615,6 +696,24 @@ mod tests {
             })
             .unwrap_err();
         assert_eq!(setting_of(e), env::TOKEN_URL);
+    }
+
+    #[test]
+    fn empty_or_blank_variables_are_unset() {
+        for empty in ["", " ", "\t\r\n"] {
+            let c = base()
+                .with_env_from(|_| Some(empty.to_owned()))
+                .unwrap()
+                .build_config()
+                .unwrap();
+            assert_eq!(c.token_url, DEFAULT_TOKEN_URL);
+            assert_eq!(c.scopes.joined(), "");
+            assert!(c.store.is_none());
+            let e = TokenClientBuilder::new()
+                .with_env_from(|_| Some(empty.to_owned()))
+                .unwrap_err();
+            assert_eq!(setting_of(e), env::CLIENT_ID);
+        }
     }
 
     #[test]

@@ -1,10 +1,12 @@
 //! Running the CLI as separate processes against the mock, for the multi-process tests.
 #![allow(dead_code, unused_imports)]
 
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 
 pub use officernd_auth_testkit::{
-    DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, Fault, MockConfig, MockServer, RedisServer,
+    App, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_SCOPES, Fault, MockConfig, MockServer,
+    RedisServer,
 };
 
 /// `officernd-auth token <args>` for the mock's demo app, with only the variables it sets.
@@ -55,4 +57,35 @@ pub fn assert_refused(outs: &[Output], secret: &str) {
 
 pub fn mock() -> MockServer {
     MockServer::start(MockConfig::default().without_rate_limit()).unwrap()
+}
+
+/// A directory of its own (a cache directory, a place for secret files), removed after the test.
+/// Not created: tests check whether a run created it.
+pub struct CacheDir(PathBuf);
+
+impl CacheDir {
+    pub fn new(name: &str) -> CacheDir {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos();
+        CacheDir(std::env::temp_dir().join(format!(
+            "officernd-cli-{name}-{}-{nanos:x}",
+            std::process::id()
+        )))
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+
+    pub fn arg(&self) -> [&str; 2] {
+        ["--cache-dir", self.0.to_str().unwrap()]
+    }
+}
+
+impl Drop for CacheDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
 }
