@@ -85,7 +85,7 @@ pub struct TokenArgs {
     pub json: bool,
 }
 
-const AFTER_HELP: &str =
+pub(crate) const AFTER_HELP: &str =
     "Environment: OFFICERND_CLIENT_ID, OFFICERND_CLIENT_SECRET, OFFICERND_SCOPES,
 OFFICERND_TOKEN_URL, OFFICERND_STORE, OFFICERND_STORE_PATH. An empty variable is unset; a flag
 wins over its variable.

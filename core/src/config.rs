@@ -162,6 +162,10 @@ pub struct TokenClientBuilder {
     binding: Option<String>,
     clock: Option<Arc<dyn Clock>>,
     store: Option<Arc<dyn TokenStore>>,
+    /// `store` / `store_path` given by name ([`Self::set`]), opened at build time whatever
+    /// order they came in.
+    pending_store: Option<String>,
+    pending_store_path: Option<std::path::PathBuf>,
     /// A store was chosen explicitly (possibly `memory`): the environment does not override it.
     store_set: bool,
 }
@@ -286,6 +290,22 @@ impl TokenClientBuilder {
         Ok(self)
     }
 
+    /// Records `store` and/or `store_path` given by name, to be opened at build time.
+    pub(crate) fn pending_store(
+        mut self,
+        spec: Option<String>,
+        path: Option<std::path::PathBuf>,
+    ) -> Self {
+        if spec.is_some() {
+            self.pending_store = spec;
+        }
+        if path.is_some() {
+            self.pending_store_path = path;
+        }
+        self.store_set = true;
+        self
+    }
+
     /// The two store settings as every binding takes them: neither given leaves the store unset
     /// (so `with_env` may read `OFFICERND_STORE`); a directory alone means the file store there;
     /// otherwise as [`Self::store_spec`].
@@ -342,7 +362,12 @@ impl TokenClientBuilder {
     }
 
     /// Validates every setting.
-    pub fn build_config(self) -> Result<Config> {
+    pub fn build_config(mut self) -> Result<Config> {
+        if self.pending_store.is_some() || self.pending_store_path.is_some() {
+            let path = self.pending_store_path.take();
+            let spec = self.pending_store.take();
+            self = self.store_options(spec.as_deref(), path.as_deref())?;
+        }
         let client_id = self
             .client_id
             .ok_or_else(|| Error::config("client_id", "is required"))?;

@@ -4,6 +4,98 @@
 use std::fmt;
 use std::time::Duration;
 
+/// The error codes: the one table every binding maps, by exhaustive `match`, onto its own
+/// spelling (C result numbers, CLI exit codes, Python exception classes, Node `OFFICERND_*`
+/// codes, UniFFI variants). The numbers are the C ABI's result numbers: never reused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[repr(u8)]
+pub enum ErrorCode {
+    /// A missing or invalid setting.
+    Config = 1,
+    /// The token endpoint's RFC 6749 error answer.
+    OAuth = 2,
+    /// No request may be sent now (budget spent, cool-down, store outage).
+    RateLimited = 3,
+    /// An unexpected HTTP status.
+    Http = 4,
+    /// DNS, connect, TLS or connection failure.
+    Transport = 5,
+    /// The overall timeout elapsed.
+    Timeout = 6,
+    /// A 200 answer that is not a usable token.
+    InvalidResponse = 7,
+}
+
+impl ErrorCode {
+    /// Every code, in number order.
+    pub const ALL: [ErrorCode; 7] = [
+        ErrorCode::Config,
+        ErrorCode::OAuth,
+        ErrorCode::RateLimited,
+        ErrorCode::Http,
+        ErrorCode::Transport,
+        ErrorCode::Timeout,
+        ErrorCode::InvalidResponse,
+    ];
+
+    /// The stable string code (`config`, `oauth`, …).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::Config => "config",
+            ErrorCode::OAuth => "oauth",
+            ErrorCode::RateLimited => "rate_limited",
+            ErrorCode::Http => "http",
+            ErrorCode::Transport => "transport",
+            ErrorCode::Timeout => "timeout",
+            ErrorCode::InvalidResponse => "invalid_response",
+        }
+    }
+
+    /// The code spelled `s`, if there is one.
+    pub fn parse(s: &str) -> Option<ErrorCode> {
+        ErrorCode::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+
+    /// The number (the C result code).
+    pub const fn number(self) -> u8 {
+        self as u8
+    }
+
+    /// Whether retrying later can help an error of this code *by default*: what a class-level
+    /// attribute should say. Instances decide for themselves ([`Error::is_retryable`]): a 5xx
+    /// `http` error is retryable, a 4xx one is not; an `oauth` error is, unless terminal.
+    pub const fn retryable_by_default(self) -> bool {
+        match self {
+            ErrorCode::Config | ErrorCode::OAuth | ErrorCode::InvalidResponse => false,
+            ErrorCode::RateLimited
+            | ErrorCode::Http
+            | ErrorCode::Transport
+            | ErrorCode::Timeout => true,
+        }
+    }
+
+    /// One line on what the code means, for generated docs and help texts.
+    pub const fn describe(self) -> &'static str {
+        match self {
+            ErrorCode::Config => "missing or invalid setting",
+            ErrorCode::OAuth => "the token endpoint's RFC 6749 error answer",
+            ErrorCode::RateLimited => {
+                "no request may be sent now (budget spent, cool-down, store outage); see retry_after"
+            }
+            ErrorCode::Http => "unexpected HTTP status (5xx, a redirect, which is never followed)",
+            ErrorCode::Transport => "DNS, connect, TLS or connection failure",
+            ErrorCode::Timeout => "the overall timeout elapsed",
+            ErrorCode::InvalidResponse => "a 200 answer that is not a usable token",
+        }
+    }
+}
+
+impl fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// Fields of an RFC 6749 §5.2 error answer (`error`, `error_description`, `error_uri`).
 #[derive(Clone, PartialEq, Eq)]
 pub struct OAuthErrorBody {
@@ -155,18 +247,23 @@ pub(crate) const TERMINAL_OAUTH_ERRORS: &[&str] = &[
 ];
 
 impl Error {
-    /// The stable string code of this error: `config`, `oauth`, `rate_limited`, `http`,
-    /// `transport`, `timeout` or `invalid_response`.
-    pub fn code(&self) -> &'static str {
+    /// The code of this error (see [`ErrorCode`], the table every binding maps).
+    pub fn kind(&self) -> ErrorCode {
         match self {
-            Error::Config { .. } => "config",
-            Error::OAuth { .. } => "oauth",
-            Error::RateLimited { .. } => "rate_limited",
-            Error::Http { .. } => "http",
-            Error::Transport { .. } => "transport",
-            Error::Timeout { .. } => "timeout",
-            Error::InvalidResponse { .. } => "invalid_response",
+            Error::Config { .. } => ErrorCode::Config,
+            Error::OAuth { .. } => ErrorCode::OAuth,
+            Error::RateLimited { .. } => ErrorCode::RateLimited,
+            Error::Http { .. } => ErrorCode::Http,
+            Error::Transport { .. } => ErrorCode::Transport,
+            Error::Timeout { .. } => ErrorCode::Timeout,
+            Error::InvalidResponse { .. } => ErrorCode::InvalidResponse,
         }
+    }
+
+    /// The stable string code of this error: `config`, `oauth`, `rate_limited`, `http`,
+    /// `transport`, `timeout` or `invalid_response` ([`ErrorCode::as_str`]).
+    pub fn code(&self) -> &'static str {
+        self.kind().as_str()
     }
 
     /// The HTTP status of the answer this error comes from, if there was one.
@@ -262,6 +359,37 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_code_table_is_complete_and_stable() {
+        let spelled: Vec<_> = ErrorCode::ALL
+            .iter()
+            .map(|c| (c.number(), c.as_str()))
+            .collect();
+        assert_eq!(
+            spelled,
+            [
+                (1, "config"),
+                (2, "oauth"),
+                (3, "rate_limited"),
+                (4, "http"),
+                (5, "transport"),
+                (6, "timeout"),
+                (7, "invalid_response"),
+            ]
+        );
+        for c in ErrorCode::ALL {
+            assert_eq!(ErrorCode::parse(c.as_str()), Some(c));
+        }
+        assert_eq!(ErrorCode::parse("nope"), None);
+        // Class-level defaults agree with instances where the code alone decides.
+        let e503 = Error::Http {
+            status: 503,
+            detail: None,
+            retry_after: None,
+        };
+        assert_eq!(e503.is_retryable(), ErrorCode::Http.retryable_by_default());
+    }
 
     #[test]
     fn codes_are_stable() {

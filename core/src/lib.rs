@@ -38,6 +38,7 @@ mod response;
 mod retry;
 mod scopes;
 mod secret;
+pub mod settings;
 #[cfg(all(test, not(loom)))]
 mod simulation;
 mod single_flight;
@@ -50,10 +51,10 @@ mod token;
 pub use client::TokenClient;
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::{Config, DEFAULT_TOKEN_URL, TokenClientBuilder};
-pub use error::{Error, OAuthErrorBody, Result};
+pub use error::{Error, ErrorCode, OAuthErrorBody, Result};
 pub use scopes::Scopes;
 pub use secret::ClientSecret;
-pub use stats::Stats;
+pub use stats::{StatField, StatValue, Stats};
 #[cfg(unix)]
 pub use store::FileStore;
 #[cfg(feature = "redis")]

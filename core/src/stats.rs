@@ -108,7 +108,130 @@ pub struct Stats {
     pub last_error_code: Option<&'static str>,
 }
 
+/// A stats field's value, as bindings spell it.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum StatValue {
+    /// A count.
+    Count(u64),
+    /// A duration, if there is one (`expires_in`).
+    Duration(Option<Duration>),
+    /// An error code, if there is one (`last_error_code`).
+    Code(Option<&'static str>),
+}
+
+/// One stats field: its name (snake_case; camelCase in Node and Kotlin) and what it counts.
+#[derive(Clone, Copy, Debug)]
+pub struct StatField {
+    /// Name.
+    pub name: &'static str,
+    /// What it means.
+    pub doc: &'static str,
+}
+
 impl Stats {
+    /// The field list every binding builds its stats object from, in this order: adding a
+    /// field to [`Stats`] without adding it here does not compile (see [`Stats::values`]).
+    pub const FIELDS: [StatField; 15] = [
+        StatField {
+            name: "requests_sent",
+            doc: "token requests sent, whatever their outcome",
+        },
+        StatField {
+            name: "requests_ok",
+            doc: "requests answered with a token",
+        },
+        StatField {
+            name: "requests_oauth_error",
+            doc: "requests answered with an RFC 6749 error",
+        },
+        StatField {
+            name: "requests_rate_limited",
+            doc: "requests answered 429",
+        },
+        StatField {
+            name: "requests_http_error",
+            doc: "requests answered with an unexpected HTTP status",
+        },
+        StatField {
+            name: "requests_transport_error",
+            doc: "requests that failed to connect or lost the connection",
+        },
+        StatField {
+            name: "requests_timeout",
+            doc: "requests that timed out",
+        },
+        StatField {
+            name: "requests_invalid_response",
+            doc: "requests answered with an unusable token answer",
+        },
+        StatField {
+            name: "cache_hits",
+            doc: "calls answered from the cache with a fresh token",
+        },
+        StatField {
+            name: "stale_served",
+            doc: "calls answered with a stale token (a refresh under way or failed)",
+        },
+        StatField {
+            name: "refused_locally",
+            doc: "calls refused without a request (budget, cool-down, remembered answer)",
+        },
+        StatField {
+            name: "budget_remaining",
+            doc: "requests still allowed in the current budget window",
+        },
+        StatField {
+            name: "budget_capacity",
+            doc: "requests allowed per budget window",
+        },
+        StatField {
+            name: "expires_in",
+            doc: "time left on the cached token, if one is cached",
+        },
+        StatField {
+            name: "last_error_code",
+            doc: "code of the last error since the last success, if any",
+        },
+    ];
+
+    /// The values, in [`Stats::FIELDS`] order.
+    pub fn values(&self) -> [StatValue; 15] {
+        let Stats {
+            requests_ok,
+            requests_oauth_error,
+            requests_rate_limited,
+            requests_http_error,
+            requests_transport_error,
+            requests_timeout,
+            requests_invalid_response,
+            cache_hits,
+            stale_served,
+            refused_locally,
+            budget_remaining,
+            budget_capacity,
+            expires_in,
+            last_error_code,
+        } = *self;
+        use StatValue::Count;
+        [
+            Count(self.requests_sent()),
+            Count(requests_ok),
+            Count(requests_oauth_error),
+            Count(requests_rate_limited),
+            Count(requests_http_error),
+            Count(requests_transport_error),
+            Count(requests_timeout),
+            Count(requests_invalid_response),
+            Count(cache_hits),
+            Count(stale_served),
+            Count(refused_locally),
+            Count(budget_remaining.into()),
+            Count(budget_capacity.into()),
+            StatValue::Duration(expires_in),
+            StatValue::Code(last_error_code),
+        ]
+    }
+
     /// Every token request sent, whatever its outcome.
     pub fn requests_sent(&self) -> u64 {
         self.requests_ok
@@ -142,6 +265,24 @@ impl Counters {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn values_follow_the_field_list() {
+        let s = Stats {
+            requests_ok: 2,
+            requests_timeout: 1,
+            budget_capacity: 5,
+            ..Stats::default()
+        };
+        let by_name: Vec<_> = Stats::FIELDS
+            .iter()
+            .map(|f| f.name)
+            .zip(s.values())
+            .collect();
+        assert_eq!(by_name[0], ("requests_sent", StatValue::Count(3)));
+        assert!(by_name.contains(&("budget_capacity", StatValue::Count(5))));
+        assert!(by_name.contains(&("expires_in", StatValue::Duration(None))));
+    }
 
     #[test]
     fn sharded_counter_sums_across_threads() {
