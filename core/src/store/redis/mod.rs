@@ -1,0 +1,632 @@
+//! The Redis store: one token per credentials for every host of a fleet (and one request budget).
+//!
+//! Every time is the Redis server's (`TIME` inside the scripts), so hosts whose clocks disagree
+//! still agree on expiries and on the budget window. The token sits under a key that lives as
+//! long as the token (with the lifetime it was issued with); a fetch takes a lock
+//! with `SET NX PX` and a random value, released by compare-and-delete in Lua, so a lock that
+//! expired and was taken by another host is never deleted by the old holder. The fleet-wide quota
+//! is `governor::Window` in Lua: a sorted set of slots scored by when each frees, plus a
+//! cool-down key, both under one hash tag (Redis Cluster keeps them in one slot).
+
+mod pool;
+mod scripts;
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use redis::{Client, Connection, Script, TlsCertificates};
+
+use super::{
+    RememberedRefusal, SharedBudget, SlotGrant, StoreError, StoreKey, StoreLock, StoredToken,
+    TokenStore, hide_password, poll_until,
+};
+use crate::error::Error;
+use pool::Pool;
+use scripts::*;
+
+/// Environment variable naming a PEM file of the CA certificate(s) that a `rediss://` store
+/// trusts *instead of* the built-in web PKI roots (a private CA, a self-signed Redis). Read by
+/// [`RedisStore::new`], so it works in every binding and the CLI; not used for `redis://`.
+pub const REDIS_CA_FILE_ENV: &str = "OFFICERND_REDIS_CA_FILE";
+
+/// Tokens shared through a Redis server (`redis://` or `rediss://`).
+///
+/// Safe to use from many threads and across `fork()`: every thread's call runs on a connection
+/// of its own (idle ones are kept for reuse), and a child process opens its own connections,
+/// never the parent's.
+pub struct RedisStore {
+    conns: Arc<Conns>,
+    prefix: String,
+}
+
+/// What a call needs to reach Redis; shared with the fetch locks it hands out, so that a lock
+/// is released over the same connections.
+struct Conns {
+    client: Client,
+    /// The URL without its password, for messages.
+    shown: String,
+    /// `rediss://`.
+    tls: bool,
+    /// Trusts a CA given by [`RedisStore::with_root_ca`] (or `OFFICERND_REDIS_CA_FILE`).
+    custom_ca: bool,
+    timeout: Duration,
+    pool: Pool,
+}
+
+impl std::fmt::Debug for RedisStore {
+    /// The URL without its password; never a connection's settings.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RedisStore")
+            .field("url", &self.conns.shown)
+            .field("custom_ca", &self.conns.custom_ca)
+            .field("timeout", &self.conns.timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+const LOCK_POLL_MIN: Duration = Duration::from_millis(10);
+const LOCK_POLL_MAX: Duration = Duration::from_millis(200);
+const DEFAULT_TIMEOUT: Duration = Duration::from_millis(500);
+
+impl RedisStore {
+    /// Connects lazily to `url` (`redis://[:password@]host[:port][/db]` or `rediss://…`).
+    /// A `rediss://` store trusts the CA in the file named by `OFFICERND_REDIS_CA_FILE` when
+    /// that variable is set, else the built-in web PKI roots.
+    pub fn new(url: &str) -> Result<RedisStore, Error> {
+        Self::new_with_env(url, |name| std::env::var_os(name))
+    }
+
+    /// Like [`Self::new`], reading the environment through `lookup` (for tests).
+    pub fn new_with_env(
+        url: &str,
+        lookup: impl Fn(&str) -> Option<std::ffi::OsString>,
+    ) -> Result<RedisStore, Error> {
+        let shown = hide_password(url);
+        let client = Client::open(url).map_err(|e| Error::Config {
+            setting: "store".into(),
+            reason: format!("invalid Redis URL {shown}: {:?}", e.kind()),
+        })?;
+        let tls = matches!(
+            client.get_connection_info().addr(),
+            redis::ConnectionAddr::TcpTls { .. }
+        );
+        let store = RedisStore {
+            conns: Arc::new(Conns::new(client, shown, tls, false, DEFAULT_TIMEOUT)),
+            prefix: "officernd-auth:v2:".into(),
+        };
+        match lookup(REDIS_CA_FILE_ENV).filter(|v| !v.is_empty()) {
+            Some(file) if tls => store.with_root_ca_file(Path::new(&file)),
+            Some(_) => {
+                log::warn!(
+                    "{REDIS_CA_FILE_ENV} is set but the store {} is not rediss:// (no TLS): the CA file is not used",
+                    store.conns.shown
+                );
+                Ok(store)
+            }
+            None => Ok(store),
+        }
+    }
+
+    /// Trusts only the CA certificate(s) in `pem` (PEM, one or more `CERTIFICATE` blocks) for
+    /// this `rediss://` store, instead of the built-in web PKI roots: a Redis whose certificate
+    /// a private CA signed. The server's certificate must still name the URL's host.
+    pub fn with_root_ca(self, pem: impl Into<Vec<u8>>) -> Result<RedisStore, Error> {
+        let bad = |reason: String| Error::Config {
+            setting: "store".into(),
+            reason,
+        };
+        if !self.conns.tls {
+            return Err(bad(format!(
+                "a root CA is for rediss:// (TLS) stores, not {}",
+                self.conns.shown
+            )));
+        }
+        let pem = pem.into();
+        if !String::from_utf8_lossy(&pem).contains("-----BEGIN CERTIFICATE-----") {
+            return Err(bad(
+                "the Redis root CA holds no PEM CERTIFICATE block".into()
+            ));
+        }
+        let info = self.conns.client.get_connection_info().clone();
+        let client = Client::build_with_tls(
+            info,
+            TlsCertificates {
+                client_tls: None,
+                root_cert: Some(pem),
+            },
+        )
+        // Messages about certificates; the connection info (with its password) is not shown.
+        .map_err(|e| bad(format!("Redis root CA: {e}")))?;
+        let c = &self.conns;
+        Ok(RedisStore {
+            conns: Arc::new(Conns::new(client, c.shown.clone(), true, true, c.timeout)),
+            prefix: self.prefix,
+        })
+    }
+
+    /// [`Self::with_root_ca`] with the PEM read from `file`.
+    pub fn with_root_ca_file(self, file: &Path) -> Result<RedisStore, Error> {
+        let pem = std::fs::read(file).map_err(|e| Error::Config {
+            setting: REDIS_CA_FILE_ENV.into(),
+            reason: format!("cannot read {}: {e}", file.display()),
+        })?;
+        self.with_root_ca(pem)
+    }
+
+    /// Timeout of each Redis operation (default 500 ms), and of opening a connection: a slow
+    /// Redis must not slow `token()` beyond this before the client falls back to a direct
+    /// fetch.
+    pub fn with_timeout(self, timeout: Duration) -> Self {
+        let c = &self.conns;
+        RedisStore {
+            conns: Arc::new(Conns::new(
+                c.client.clone(),
+                c.shown.clone(),
+                c.tls,
+                c.custom_ca,
+                timeout,
+            )),
+            prefix: self.prefix,
+        }
+    }
+
+    fn err(&self, what: &str, e: impl std::fmt::Display) -> StoreError {
+        self.conns.err(what, e)
+    }
+
+    fn with_conn<T>(
+        &self,
+        what: &str,
+        f: impl FnOnce(&mut Connection) -> redis::RedisResult<T>,
+    ) -> Result<T, StoreError> {
+        self.conns.with_conn(what, f)
+    }
+
+    fn key(&self, kind: &str, id: &str) -> String {
+        format!("{}{kind}:{id}", self.prefix)
+    }
+
+    /// Budget keys of one credentials share a hash tag, so the budget script's two keys sit in
+    /// one slot of a Redis Cluster.
+    fn budget_keys(&self, credentials: &str) -> (String, String) {
+        (
+            format!("{}{{{credentials}}}:budget", self.prefix),
+            format!("{}{{{credentials}}}:cooldown", self.prefix),
+        )
+    }
+
+    /// `take_request_slot` at an explicit server time (tests compare it with `Window`).
+    pub(crate) fn take_slot_at(
+        &self,
+        credentials: &str,
+        capacity: u32,
+        hold: Duration,
+        id: u64,
+        now_ms: Option<u64>,
+    ) -> Result<SlotGrant, StoreError> {
+        let (budget, cooldown) = self.budget_keys(credentials);
+        let (granted, wait, cd): (i64, i64, i64) = self.with_conn("budget", |c| {
+            Script::new(TAKE_SLOT)
+                .key(&budget)
+                .key(&cooldown)
+                .arg(capacity)
+                .arg(hold.as_millis() as u64)
+                .arg(id)
+                .arg(now_arg(now_ms))
+                .invoke(c)
+        })?;
+        Ok(if granted == 1 {
+            SlotGrant::Granted(id)
+        } else {
+            SlotGrant::Wait {
+                wait: Duration::from_millis(wait.max(0) as u64),
+                cooldown: cd == 1,
+            }
+        })
+    }
+
+    pub(crate) fn finish_slot_at(
+        &self,
+        credentials: &str,
+        id: u64,
+        count_for: Duration,
+        now_ms: Option<u64>,
+    ) -> Result<(), StoreError> {
+        let (budget, _) = self.budget_keys(credentials);
+        let _: i64 = self.with_conn("budget", |c| {
+            Script::new(FINISH_SLOT)
+                .key(&budget)
+                .arg(id)
+                .arg(count_for.as_millis() as u64)
+                .arg(now_arg(now_ms))
+                .invoke(c)
+        })?;
+        Ok(())
+    }
+
+    pub(crate) fn cool_down_at(
+        &self,
+        credentials: &str,
+        pause: Duration,
+        now_ms: Option<u64>,
+    ) -> Result<(), StoreError> {
+        let (_, cooldown) = self.budget_keys(credentials);
+        let _: i64 = self.with_conn("cool-down", |c| {
+            Script::new(COOL_DOWN)
+                .key(&cooldown)
+                .arg(pause.as_millis() as u64)
+                .arg(now_arg(now_ms))
+                .invoke(c)
+        })?;
+        Ok(())
+    }
+}
+
+impl Conns {
+    fn new(client: Client, shown: String, tls: bool, custom_ca: bool, timeout: Duration) -> Conns {
+        Conns {
+            client,
+            shown,
+            tls,
+            custom_ca,
+            timeout,
+            pool: Pool::new(),
+        }
+    }
+
+    fn err(&self, what: &str, e: impl std::fmt::Display) -> StoreError {
+        StoreError {
+            store: self.shown.clone(),
+            message: format!("{what}: {e}"),
+        }
+    }
+
+    /// Runs `f` on an idle connection of this process, or a new one. No lock is held while it
+    /// runs, so it waits for nothing but its own Redis operation (bounded by the timeout). A
+    /// failed connection is dropped with the idle ones, so the next call reconnects (Redis
+    /// coming back is noticed without a restart).
+    fn with_conn<T>(
+        &self,
+        what: &str,
+        f: impl FnOnce(&mut Connection) -> redis::RedisResult<T>,
+    ) -> Result<T, StoreError> {
+        let mut lease = self.pool.lease();
+        let conn = match lease.conn() {
+            Some(c) => c,
+            None => match self.connect() {
+                Ok(c) => lease.set(c),
+                Err(e) => {
+                    lease.discard();
+                    return Err(e);
+                }
+            },
+        };
+        match f(conn) {
+            Ok(v) => {
+                lease.give_back();
+                Ok(v)
+            }
+            Err(e) => {
+                lease.discard();
+                Err(self.err(what, self.explain(&e)))
+            }
+        }
+    }
+
+    fn connect(&self) -> Result<Connection, StoreError> {
+        let conn = self
+            .client
+            .get_connection_with_timeout(self.timeout)
+            .map_err(|e| {
+                self.err(
+                    if self.tls { "TLS connect" } else { "connect" },
+                    self.explain(&e),
+                )
+            })?;
+        conn.set_read_timeout(Some(self.timeout))
+            .and_then(|_| conn.set_write_timeout(Some(self.timeout)))
+            .map_err(|e| self.err("connect", e))?;
+        Ok(conn)
+    }
+
+    /// The error's text, with a hint where a TLS failure's own words are terse.
+    fn explain(&self, e: &redis::RedisError) -> String {
+        let text = e.to_string();
+        if self.tls && text.contains("certificate") {
+            let trusted = if self.custom_ca {
+                "the CA given with the store (OFFICERND_REDIS_CA_FILE / with_root_ca)"
+            } else {
+                "the built-in web PKI roots; set OFFICERND_REDIS_CA_FILE for a private CA"
+            };
+            format!("{text} (the server's TLS certificate is not trusted: trusting {trusted})")
+        } else {
+            text
+        }
+    }
+}
+
+impl TokenStore for RedisStore {
+    fn describe(&self) -> String {
+        self.conns.shown.clone()
+    }
+
+    fn get(&self, key: &StoreKey, now: SystemTime) -> Result<Option<StoredToken>, StoreError> {
+        let k = self.key("token", key.as_str());
+        let fields: Option<(String, String, String, String, String)> =
+            self.with_conn("get", |c| Script::new(GET_TOKEN).key(&k).arg("").invoke(c))?;
+        let Some((token, left, kind, scopes, lifetime)) = fields else {
+            return Ok(None);
+        };
+        let (Ok(left), Ok(lifetime)) = (left.parse::<i64>(), lifetime.parse::<u64>()) else {
+            return Ok(None);
+        };
+        // Time left on the server's clock, put on the caller's: skewed hosts still agree.
+        let expires_at = if left >= 0 {
+            now + Duration::from_millis(left as u64)
+        } else {
+            now.checked_sub(Duration::from_millis(left.unsigned_abs()))
+                .unwrap_or(UNIX_EPOCH)
+        };
+        Ok(Some(StoredToken {
+            access_token: token,
+            token_type: kind,
+            scopes: scopes.split_whitespace().map(str::to_owned).collect(),
+            expires_at,
+            lifetime: Duration::from_millis(lifetime),
+        }))
+    }
+
+    fn put_if_newer(
+        &self,
+        key: &StoreKey,
+        token: &StoredToken,
+        now: SystemTime,
+    ) -> Result<bool, StoreError> {
+        let k = self.key("token", key.as_str());
+        // The key lives as long as the token; readers decide whether it is still fresh.
+        let left = token.expires_at.duration_since(now).unwrap_or_default();
+        if left.is_zero() {
+            return Ok(false);
+        }
+        let written: i64 = self.with_conn("put", |c| {
+            Script::new(PUT_IF_NEWER)
+                .key(&k)
+                .arg(&token.access_token)
+                .arg(left.as_millis() as u64)
+                .arg(&token.token_type)
+                .arg(token.scopes.join(" "))
+                .arg(token.lifetime.as_millis() as u64)
+                .arg("")
+                .invoke(c)
+        })?;
+        Ok(written == 1)
+    }
+
+    fn lock(
+        &self,
+        key: &StoreKey,
+        ttl: Duration,
+        deadline: Instant,
+    ) -> Result<Option<Box<dyn StoreLock>>, StoreError> {
+        let k = self.key("lock", key.as_str());
+        let value = format!("{:016x}{:016x}", fastrand::u64(..), fastrand::u64(..));
+        let ttl_ms = ttl.as_millis().max(1) as u64;
+        poll_until(deadline, LOCK_POLL_MIN, LOCK_POLL_MAX, || {
+            let got: Option<String> = self.with_conn("lock", |c| {
+                redis::cmd("SET")
+                    .arg(&k)
+                    .arg(&value)
+                    .arg("NX")
+                    .arg("PX")
+                    .arg(ttl_ms)
+                    .query(c)
+            })?;
+            Ok(got.map(|_| {
+                Box::new(RedisLock {
+                    conns: Arc::clone(&self.conns),
+                    key: k.clone(),
+                    value: value.clone(),
+                    released: false,
+                }) as Box<dyn StoreLock>
+            }))
+        })
+    }
+
+    fn compare_delete(&self, key: &StoreKey, access_token: &str) -> Result<bool, StoreError> {
+        let k = self.key("token", key.as_str());
+        let n: i64 = self.with_conn("delete", |c| {
+            Script::new(COMPARE_DELETE_FIELD)
+                .key(&k)
+                .arg(access_token)
+                .invoke(c)
+        })?;
+        Ok(n == 1)
+    }
+}
+
+/// `governor::Window` in Lua on the Redis server's clock (`TIME`), never the hosts' clocks.
+impl SharedBudget for RedisStore {
+    fn take_request_slot(
+        &self,
+        credentials: &str,
+        capacity: u32,
+        hold: Duration,
+        _now: SystemTime,
+    ) -> Result<SlotGrant, StoreError> {
+        self.take_slot_at(credentials, capacity, hold, fastrand::u64(1..), None)
+    }
+
+    fn finish_request_slot(
+        &self,
+        credentials: &str,
+        slot: u64,
+        count_for: Duration,
+        _now: SystemTime,
+    ) -> Result<(), StoreError> {
+        self.finish_slot_at(credentials, slot, count_for, None)
+    }
+
+    fn start_cooldown(
+        &self,
+        credentials: &str,
+        pause: Duration,
+        _now: SystemTime,
+    ) -> Result<(), StoreError> {
+        self.cool_down_at(credentials, pause, None)
+    }
+
+    fn remember_refusal(
+        &self,
+        key: &StoreKey,
+        refusal: &RememberedRefusal,
+        ttl: Duration,
+        _now: SystemTime,
+    ) -> Result<(), StoreError> {
+        let k = self.key("refusal", key.as_str());
+        let json = serde_json::to_string(refusal).map_err(|e| self.err("encode", e))?;
+        self.with_conn("remember refusal", |c| {
+            redis::cmd("SET")
+                .arg(&k)
+                .arg(json)
+                .arg("PX")
+                .arg(ttl.as_millis().max(1) as u64)
+                .query::<()>(c)
+        })
+    }
+
+    fn remembered_refusal(
+        &self,
+        key: &StoreKey,
+        _now: SystemTime,
+    ) -> Result<Option<(RememberedRefusal, Duration)>, StoreError> {
+        let k = self.key("refusal", key.as_str());
+        let found: Option<(String, i64)> =
+            self.with_conn("refusal", |c| Script::new(GET_REFUSAL).key(&k).invoke(c))?;
+        Ok(found.and_then(|(json, ttl)| {
+            let r = serde_json::from_str(&json).ok()?;
+            (ttl > 0).then(|| (r, Duration::from_millis(ttl as u64)))
+        }))
+    }
+}
+
+fn now_arg(now_ms: Option<u64>) -> String {
+    now_ms.map(|n| n.to_string()).unwrap_or_default()
+}
+
+/// A held Redis fetch lock; released by compare-and-delete, over the store's connections.
+struct RedisLock {
+    conns: Arc<Conns>,
+    key: String,
+    value: String,
+    released: bool,
+}
+
+impl RedisLock {
+    fn unlock(&self) -> Result<(), StoreError> {
+        let _: i64 = self.conns.with_conn("unlock", |c| {
+            Script::new(UNLOCK)
+                .key(&self.key)
+                .arg(&self.value)
+                .invoke(c)
+        })?;
+        Ok(())
+    }
+}
+
+impl StoreLock for RedisLock {
+    fn release(mut self: Box<Self>) -> Result<(), StoreError> {
+        self.released = true;
+        // On failure the lock still expires by itself (its TTL).
+        self.unlock()
+    }
+}
+
+impl Drop for RedisLock {
+    /// A lock dropped without `release` (an early return, a panic) is released too, so the
+    /// other hosts do not wait for its TTL.
+    fn drop(&mut self) {
+        if !self.released {
+            self.released = true;
+            if let Err(e) = self.unlock() {
+                log::debug!("{e}");
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn password_never_shown() {
+        let s = RedisStore::new("redis://:hunter2-pass@127.0.0.1:6379/0").unwrap();
+        assert!(!s.describe().contains("hunter2-pass"), "{}", s.describe());
+        assert!(!format!("{s:?}").contains("hunter2-pass"));
+        let e = RedisStore::new("http://127.0.0.1").unwrap_err();
+        assert_eq!(e.code(), "config");
+    }
+
+    /// The budget script is `governor::Window` in Lua: random sequences of takes, finishes and
+    /// cool-downs at explicit times give the same answers from both.
+    #[test]
+    fn budget_script_agrees_with_window() {
+        use crate::governor::Window;
+        let redis = officernd_auth_testkit::RedisServer::start();
+        let store = RedisStore::new(&redis.url()).unwrap();
+        let mut rng = fastrand::Rng::with_seed(7);
+        for round in 0..20 {
+            let cred = format!("c{round}");
+            let capacity = rng.u32(1..=5);
+            let mut w = Window::default();
+            let mut now = 1_700_000_000_000u64;
+            let mut ids = vec![];
+            for step in 0..60u64 {
+                now += rng.u64(0..3_000);
+                match rng.u32(..10) {
+                    0..=5 => {
+                        let id = round * 1000 + step + 1;
+                        let hold = rng.u64(1..20_000);
+                        let mine = w.take(now, capacity, id, now + hold);
+                        let theirs = store
+                            .take_slot_at(
+                                &cred,
+                                capacity,
+                                Duration::from_millis(hold),
+                                id,
+                                Some(now),
+                            )
+                            .unwrap();
+                        let expected = match mine {
+                            Ok(()) => {
+                                ids.push(id);
+                                SlotGrant::Granted(id)
+                            }
+                            Err(x) => SlotGrant::Wait {
+                                wait: Duration::from_millis(x.ms),
+                                cooldown: x.cooldown,
+                            },
+                        };
+                        assert_eq!(theirs, expected, "round {round} step {step}");
+                    }
+                    6..=8 if !ids.is_empty() => {
+                        let id = ids[rng.usize(..ids.len())];
+                        let after = rng.u64(0..10_000);
+                        w.finish(id, now + after);
+                        store
+                            .finish_slot_at(&cred, id, Duration::from_millis(after), Some(now))
+                            .unwrap();
+                    }
+                    _ => {
+                        let pause = rng.u64(1..5_000);
+                        w.cool_down(now + pause);
+                        store
+                            .cool_down_at(&cred, Duration::from_millis(pause), Some(now))
+                            .unwrap();
+                    }
+                }
+            }
+        }
+    }
+}
