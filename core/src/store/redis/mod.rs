@@ -11,10 +11,11 @@
 mod pool;
 mod scripts;
 
+use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use redis::{Client, Connection, Script};
+use redis::{Client, Connection, Script, TlsCertificates};
 
 use super::{
     RememberedRefusal, SharedBudget, SlotGrant, StoreError, StoreKey, StoreLock, StoredToken,
@@ -40,6 +41,10 @@ struct Conns {
     client: Client,
     /// The URL without its password, for messages.
     shown: String,
+    /// `rediss://`.
+    tls: bool,
+    /// Trusts a CA given by [`RedisStore::with_root_ca`] (or `OFFICERND_REDIS_CA_FILE`).
+    custom_ca: bool,
     timeout: Duration,
     pool: Pool,
 }
@@ -49,6 +54,7 @@ impl std::fmt::Debug for RedisStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RedisStore")
             .field("url", &self.conns.shown)
+            .field("custom_ca", &self.conns.custom_ca)
             .field("timeout", &self.conns.timeout)
             .finish_non_exhaustive()
     }
@@ -59,17 +65,95 @@ const LOCK_POLL_MAX: Duration = Duration::from_millis(200);
 const DEFAULT_TIMEOUT: Duration = Duration::from_millis(500);
 
 impl RedisStore {
+    /// Environment variable naming a PEM file of the CA certificate(s) that a `rediss://` store
+    /// trusts *instead of* the built-in web PKI roots (a private CA, a self-signed Redis). Read
+    /// by [`RedisStore::new`], so it works in every binding and the CLI; not used for
+    /// `redis://`.
+    pub const CA_FILE_ENV: &str = "OFFICERND_REDIS_CA_FILE";
+
     /// Connects lazily to `url` (`redis://[:password@]host[:port][/db]` or `rediss://…`).
+    /// A `rediss://` store trusts the CA in the file named by `OFFICERND_REDIS_CA_FILE` when
+    /// that variable is set, else the built-in web PKI roots.
     pub fn new(url: &str) -> Result<RedisStore, Error> {
+        Self::new_with_env(url, |name| std::env::var_os(name))
+    }
+
+    /// Like [`Self::new`], reading the environment through `lookup` (for tests).
+    pub fn new_with_env(
+        url: &str,
+        lookup: impl Fn(&str) -> Option<std::ffi::OsString>,
+    ) -> Result<RedisStore, Error> {
         let shown = hide_password(url);
         let client = Client::open(url).map_err(|e| Error::Config {
             setting: "store".into(),
             reason: format!("invalid Redis URL {shown}: {:?}", e.kind()),
         })?;
-        Ok(RedisStore {
-            conns: Arc::new(Conns::new(client, shown, DEFAULT_TIMEOUT)),
+        let tls = matches!(
+            client.get_connection_info().addr(),
+            redis::ConnectionAddr::TcpTls { .. }
+        );
+        let store = RedisStore {
+            conns: Arc::new(Conns::new(client, shown, tls, false, DEFAULT_TIMEOUT)),
             prefix: "officernd-auth:v2:".into(),
+        };
+        match lookup(Self::CA_FILE_ENV).filter(|v| !v.is_empty()) {
+            Some(file) if tls => store.with_root_ca_file(Path::new(&file)),
+            Some(_) => {
+                log::warn!(
+                    "{} is set but the store {} is not rediss:// (no TLS): the CA file is not used",
+                    Self::CA_FILE_ENV,
+                    store.conns.shown
+                );
+                Ok(store)
+            }
+            None => Ok(store),
+        }
+    }
+
+    /// Trusts only the CA certificate(s) in `pem` (PEM, one or more `CERTIFICATE` blocks) for
+    /// this `rediss://` store, instead of the built-in web PKI roots: a Redis whose certificate
+    /// a private CA signed. The server's certificate must still name the URL's host.
+    pub fn with_root_ca(self, pem: impl Into<Vec<u8>>) -> Result<RedisStore, Error> {
+        let bad = |reason: String| Error::Config {
+            setting: "store".into(),
+            reason,
+        };
+        if !self.conns.tls {
+            return Err(bad(format!(
+                "a root CA is for rediss:// (TLS) stores, not {}",
+                self.conns.shown
+            )));
+        }
+        let pem = pem.into();
+        if !String::from_utf8_lossy(&pem).contains("-----BEGIN CERTIFICATE-----") {
+            return Err(bad(
+                "the Redis root CA holds no PEM CERTIFICATE block".into()
+            ));
+        }
+        let info = self.conns.client.get_connection_info().clone();
+        let client = Client::build_with_tls(
+            info,
+            TlsCertificates {
+                client_tls: None,
+                root_cert: Some(pem),
+            },
+        )
+        // Messages about certificates; the connection info (with its password) is not shown.
+        .map_err(|e| bad(format!("Redis root CA: {e}")))?;
+        let c = &self.conns;
+        Ok(RedisStore {
+            conns: Arc::new(Conns::new(client, c.shown.clone(), true, true, c.timeout)),
+            prefix: self.prefix,
         })
+    }
+
+    /// [`Self::with_root_ca`] with the PEM read from `file`.
+    pub fn with_root_ca_file(self, file: &Path) -> Result<RedisStore, Error> {
+        let pem = std::fs::read(file).map_err(|e| Error::Config {
+            setting: Self::CA_FILE_ENV.into(),
+            reason: format!("cannot read {}: {e}", file.display()),
+        })?;
+        self.with_root_ca(pem)
     }
 
     /// Timeout of each Redis operation (default 500 ms), and of opening a connection: a slow
@@ -78,7 +162,13 @@ impl RedisStore {
     pub fn with_timeout(self, timeout: Duration) -> Self {
         let c = &self.conns;
         RedisStore {
-            conns: Arc::new(Conns::new(c.client.clone(), c.shown.clone(), timeout)),
+            conns: Arc::new(Conns::new(
+                c.client.clone(),
+                c.shown.clone(),
+                c.tls,
+                c.custom_ca,
+                timeout,
+            )),
             prefix: self.prefix,
         }
     }
@@ -176,10 +266,12 @@ impl RedisStore {
 }
 
 impl Conns {
-    fn new(client: Client, shown: String, timeout: Duration) -> Conns {
+    fn new(client: Client, shown: String, tls: bool, custom_ca: bool, timeout: Duration) -> Conns {
         Conns {
             client,
             shown,
+            tls,
+            custom_ca,
             timeout,
             pool: Pool::new(),
         }
@@ -219,7 +311,7 @@ impl Conns {
             }
             Err(e) => {
                 lease.discard();
-                Err(self.err(what, e))
+                Err(self.err(what, self.explain(&e)))
             }
         }
     }
@@ -228,11 +320,31 @@ impl Conns {
         let conn = self
             .client
             .get_connection_with_timeout(self.timeout)
-            .map_err(|e| self.err("connect", e))?;
+            .map_err(|e| {
+                self.err(
+                    if self.tls { "TLS connect" } else { "connect" },
+                    self.explain(&e),
+                )
+            })?;
         conn.set_read_timeout(Some(self.timeout))
             .and_then(|_| conn.set_write_timeout(Some(self.timeout)))
             .map_err(|e| self.err("connect", e))?;
         Ok(conn)
+    }
+
+    /// The error's text, with a hint where a TLS failure's own words are terse.
+    fn explain(&self, e: &redis::RedisError) -> String {
+        let text = e.to_string();
+        if self.tls && text.contains("certificate") {
+            let trusted = if self.custom_ca {
+                "the CA given with the store (OFFICERND_REDIS_CA_FILE / with_root_ca)"
+            } else {
+                "the built-in web PKI roots; set OFFICERND_REDIS_CA_FILE for a private CA"
+            };
+            format!("{text} (the server's TLS certificate is not trusted: trusting {trusted})")
+        } else {
+            text
+        }
     }
 }
 
