@@ -570,6 +570,61 @@ mod tests {
         assert_eq!(e.code(), "config");
     }
 
+    /// The slot Redis Cluster gives `key`: CRC16 (XMODEM) of its hash tag (the part between
+    /// the first `{` and the next `}`, when not empty) or of the whole key, mod 16384.
+    fn cluster_slot(key: &str) -> u16 {
+        let b = key.as_bytes();
+        let hashed = match b.iter().position(|&c| c == b'{') {
+            Some(open) => match b[open + 1..].iter().position(|&c| c == b'}') {
+                Some(len) if len > 0 => &b[open + 1..open + 1 + len],
+                _ => b,
+            },
+            None => b,
+        };
+        let mut crc: u16 = 0;
+        for &byte in hashed {
+            crc ^= (byte as u16) << 8;
+            for _ in 0..8 {
+                crc = if crc & 0x8000 != 0 {
+                    (crc << 1) ^ 0x1021
+                } else {
+                    crc << 1
+                };
+            }
+        }
+        crc % 16384
+    }
+
+    /// The one script with two keys (the budget's) gets keys of one Cluster slot, for every
+    /// credentials; keys of different credentials spread over slots.
+    #[test]
+    fn budget_keys_share_a_cluster_slot() {
+        // The Redis Cluster specification's test vectors.
+        assert_eq!(cluster_slot("123456789"), 0x31C3);
+        assert_eq!(cluster_slot("foo"), 12182);
+        assert_eq!(
+            cluster_slot("{user1000}.following"),
+            cluster_slot("user1000")
+        );
+        assert_ne!(cluster_slot("foo{}{bar}"), cluster_slot("bar"));
+
+        let store = RedisStore::new("redis://127.0.0.1:1").unwrap();
+        let mut slots = std::collections::HashSet::new();
+        for i in 0..50 {
+            let credentials =
+                super::super::StoreKey::credentials("https://t/oauth/token", &format!("id-{i}"));
+            let (budget, cooldown) = store.budget_keys(&credentials);
+            assert_ne!(budget, cooldown);
+            assert_eq!(
+                cluster_slot(&budget),
+                cluster_slot(&cooldown),
+                "{budget} {cooldown}"
+            );
+            slots.insert(cluster_slot(&budget));
+        }
+        assert!(slots.len() > 40, "budgets spread over the cluster");
+    }
+
     /// The budget script is `governor::Window` in Lua: random sequences of takes, finishes and
     /// cool-downs at explicit times give the same answers from both.
     #[test]

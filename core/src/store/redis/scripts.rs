@@ -1,7 +1,8 @@
 //! The Lua scripts of the Redis store. Each touches only the keys it is given in `KEYS` (never
 //! a key it builds itself), and the keys one script is given always share a hash slot: a single
 //! key, or the budget and cool-down keys of one credentials under one hash tag `{…}`. So each
-//! script is legal on Redis Cluster.
+//! script is legal on Redis Cluster (checked by `core/tests/redis_cluster.rs` against a
+//! one-node cluster, where Redis itself refuses cross-slot scripts).
 
 /// The server's clock, in ms; tests pass an explicit `now` as the last argument to compare the
 /// scripts with `governor::Window` (production always passes an empty string).
@@ -100,3 +101,50 @@ local v = redis.call('GET', KEYS[1])
 if not v then return false end
 return {v, redis.call('PTTL', KEYS[1])}
 "#;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ALL: [(&str, &str); 8] = [
+        ("PUT_IF_NEWER", PUT_IF_NEWER),
+        ("GET_TOKEN", GET_TOKEN),
+        ("COMPARE_DELETE_FIELD", COMPARE_DELETE_FIELD),
+        ("UNLOCK", UNLOCK),
+        ("TAKE_SLOT", TAKE_SLOT),
+        ("FINISH_SLOT", FINISH_SLOT),
+        ("COOL_DOWN", COOL_DOWN),
+        ("GET_REFUSAL", GET_REFUSAL),
+    ];
+
+    /// Redis Cluster checks the keys a script is *given*; the keys it touches are our promise:
+    /// every command a script runs works on one of its `KEYS` (or on none: `TIME`), so a
+    /// script never reaches a key of another slot.
+    #[test]
+    fn scripts_touch_only_the_keys_they_are_given() {
+        for (name, src) in ALL {
+            let mut calls = 0;
+            for call in src.split("redis.call(").skip(1) {
+                calls += 1;
+                let args = call.split(')').next().unwrap();
+                let mut parts = args.split(',').map(str::trim);
+                let command = parts.next().unwrap().trim_matches('\'');
+                if command == "TIME" {
+                    assert_eq!(parts.next(), None, "{name}: {args}");
+                    continue;
+                }
+                let key = parts.next().unwrap_or_default();
+                assert!(
+                    key == "KEYS[1]" || key == "KEYS[2]",
+                    "{name}: {command} on {key:?}, not one of its KEYS"
+                );
+                assert!(
+                    key == "KEYS[1]" || name == "TAKE_SLOT",
+                    "{name}: only the budget script takes two keys"
+                );
+            }
+            assert!(calls > 0, "{name}");
+            assert!(!src.contains("pcall"), "{name}: every call is a redis.call");
+        }
+    }
+}
