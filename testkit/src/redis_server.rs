@@ -85,7 +85,14 @@ impl RedisServer {
         let port = self.port.to_string();
         let mut cmd = Command::new(&bin);
         cmd.args(["--bind", "127.0.0.1"])
-            .args(["--save", "", "--appendonly", "no", "--protected-mode", "yes"])
+            .args([
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--protected-mode",
+                "yes",
+            ])
             .arg("--dir")
             .arg(&self.dir);
         if self.options.tls {
@@ -104,7 +111,12 @@ impl RedisServer {
             cmd.args(["--requirepass", pw]);
         }
         if self.options.cluster {
-            cmd.args(["--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf"]);
+            cmd.args([
+                "--cluster-enabled",
+                "yes",
+                "--cluster-config-file",
+                "nodes.conf",
+            ]);
         }
         let mut child = cmd
             .stdout(Stdio::piped())
