@@ -33,5 +33,5 @@ pub use config::{
     RateLimit,
 };
 pub use faults::Fault;
-pub use redis_server::RedisServer;
+pub use redis_server::{RedisOptions, RedisServer, unrelated_ca_pem};
 pub use server::MockServer;

@@ -8,192 +8,181 @@
 //! is `governor::Window` in Lua: a sorted set of slots scored by when each frees, plus a
 //! cool-down key, both under one hash tag (Redis Cluster keeps them in one slot).
 
-use std::sync::Mutex;
+mod pool;
+mod scripts;
+
+use std::path::Path;
+use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use redis::{Client, Connection, Script};
+use redis::{Client, Connection, Script, TlsCertificates};
 
 use super::{
     RememberedRefusal, SharedBudget, SlotGrant, StoreError, StoreKey, StoreLock, StoredToken,
     TokenStore, hide_password, poll_until,
 };
 use crate::error::Error;
+use pool::Pool;
+use scripts::*;
 
 /// Tokens shared through a Redis server (`redis://` or `rediss://`).
-#[derive(Debug)]
+///
+/// Safe to use from many threads and across `fork()`: every thread's call runs on a connection
+/// of its own (idle ones are kept for reuse), and a child process opens its own connections,
+/// never the parent's.
 pub struct RedisStore {
+    conns: Arc<Conns>,
+    prefix: String,
+}
+
+/// What a call needs to reach Redis; shared with the fetch locks it hands out, so that a lock
+/// is released over the same connections.
+struct Conns {
     client: Client,
     /// The URL without its password, for messages.
     shown: String,
-    prefix: String,
+    /// `rediss://`.
+    tls: bool,
+    /// Trusts a CA given by [`RedisStore::with_root_ca`] (or `OFFICERND_REDIS_CA_FILE`).
+    custom_ca: bool,
     timeout: Duration,
-    conn: Mutex<Option<ConnectionBox>>,
+    pool: Pool,
 }
 
-/// `redis::Connection` is not `Debug`; this keeps `RedisStore` printable.
-struct ConnectionBox(Connection);
-
-impl std::fmt::Debug for ConnectionBox {
+impl std::fmt::Debug for RedisStore {
+    /// The URL without its password; never a connection's settings.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Connection")
+        f.debug_struct("RedisStore")
+            .field("url", &self.conns.shown)
+            .field("custom_ca", &self.conns.custom_ca)
+            .field("timeout", &self.conns.timeout)
+            .finish_non_exhaustive()
     }
 }
 
-/// The server's clock, in ms; tests pass an explicit `now` as the last argument to compare the
-/// scripts with `governor::Window` (production always passes an empty string).
-macro_rules! lua_now {
-    ($arg:literal) => {
-        concat!(
-            "local now\nif ARGV[",
-            $arg,
-            "] ~= '' then now = tonumber(ARGV[",
-            $arg,
-            "]) else local t = redis.call('TIME'); now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) end\n"
-        )
-    };
-}
-
-/// KEYS: token. ARGV: token, expires_in ms (from the caller's now), type, scopes, lifetime ms.
-const PUT_IF_NEWER: &str = concat!(
-    lua_now!("6"),
-    r#"
-local expires = now + tonumber(ARGV[2])
-local cur = redis.call('HGET', KEYS[1], 'expires')
-if cur and tonumber(cur) >= expires then return 0 end
-redis.call('DEL', KEYS[1])
-redis.call('HSET', KEYS[1], 'token', ARGV[1], 'expires', expires, 'type', ARGV[3], 'scopes', ARGV[4], 'lifetime', ARGV[5])
-redis.call('PEXPIRE', KEYS[1], math.max(tonumber(ARGV[2]), 1))
-return 1
-"#
-);
-
-/// KEYS: token. Returns token, ms left (on the server's clock), type, scopes, lifetime ms.
-const GET_TOKEN: &str = concat!(
-    lua_now!("1"),
-    r#"
-local f = redis.call('HMGET', KEYS[1], 'token', 'expires', 'type', 'scopes', 'lifetime')
-if not f[1] or not f[2] or not f[5] then return false end
-return {f[1], tostring(tonumber(f[2]) - now), f[3] or 'Bearer', f[4] or '', f[5]}
-"#
-);
-
-const COMPARE_DELETE_FIELD: &str = r#"
-if redis.call('HGET', KEYS[1], 'token') == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0
-"#;
-
-const UNLOCK: &str = r#"
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0
-"#;
-
-/// `governor::Window::take` on the server's clock. KEYS: budget (sorted set: slot id → frees at),
-/// cool-down (frees at). ARGV: capacity, hold ms, slot id. Returns {granted, wait ms, cooldown}.
-const TAKE_SLOT: &str = concat!(
-    lua_now!("4"),
-    r#"
-local cd = tonumber(redis.call('GET', KEYS[2]) or '0')
-if now < cd then return {0, cd - now, 1} end
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
-if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[1]) then
-  local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-  return {0, math.max(tonumber(first[2]) - now, 1), 0}
-end
-local frees = now + tonumber(ARGV[2])
-redis.call('ZADD', KEYS[1], frees, ARGV[3])
-local last = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
-redis.call('PEXPIRE', KEYS[1], math.max(tonumber(last[2]) - now, 1))
-return {1, 0, 0}
-"#
-);
-
-/// `governor::Window::finish`. KEYS: budget. ARGV: slot id, ms it still counts.
-const FINISH_SLOT: &str = concat!(
-    lua_now!("3"),
-    r#"
-local cur = redis.call('ZSCORE', KEYS[1], ARGV[1])
-if not cur then return 0 end
-local frees = now + tonumber(ARGV[2])
-if frees < tonumber(cur) then redis.call('ZADD', KEYS[1], 'XX', frees, ARGV[1]) end
-return 1
-"#
-);
-
-/// `governor::Window::cool_down`. KEYS: cool-down. ARGV: pause ms.
-const COOL_DOWN: &str = concat!(
-    lua_now!("2"),
-    r#"
-local untl = now + tonumber(ARGV[1])
-local cur = tonumber(redis.call('GET', KEYS[1]) or '0')
-if untl > cur then redis.call('SET', KEYS[1], untl, 'PX', math.max(tonumber(ARGV[1]), 1)) end
-return 1
-"#
-);
-
-/// KEYS: refusal. Returns {json, ms left} or nil.
-const GET_REFUSAL: &str = r#"
-local v = redis.call('GET', KEYS[1])
-if not v then return false end
-return {v, redis.call('PTTL', KEYS[1])}
-"#;
-
 const LOCK_POLL_MIN: Duration = Duration::from_millis(10);
 const LOCK_POLL_MAX: Duration = Duration::from_millis(200);
+const DEFAULT_TIMEOUT: Duration = Duration::from_millis(500);
 
 impl RedisStore {
+    /// Environment variable naming a PEM file of the CA certificate(s) that a `rediss://` store
+    /// trusts *instead of* the built-in web PKI roots (a private CA, a self-signed Redis). Read
+    /// by [`RedisStore::new`], so it works in every binding and the CLI; not used for
+    /// `redis://`.
+    pub const CA_FILE_ENV: &str = "OFFICERND_REDIS_CA_FILE";
+
     /// Connects lazily to `url` (`redis://[:password@]host[:port][/db]` or `rediss://…`).
+    /// A `rediss://` store trusts the CA in the file named by `OFFICERND_REDIS_CA_FILE` when
+    /// that variable is set, else the built-in web PKI roots.
     pub fn new(url: &str) -> Result<RedisStore, Error> {
+        Self::new_with_env(url, |name| std::env::var_os(name))
+    }
+
+    /// Like [`Self::new`], reading the environment through `lookup` (for tests).
+    pub fn new_with_env(
+        url: &str,
+        lookup: impl Fn(&str) -> Option<std::ffi::OsString>,
+    ) -> Result<RedisStore, Error> {
         let shown = hide_password(url);
         let client = Client::open(url).map_err(|e| Error::Config {
             setting: "store".into(),
             reason: format!("invalid Redis URL {shown}: {:?}", e.kind()),
         })?;
-        Ok(RedisStore {
-            client,
-            shown,
+        let tls = matches!(
+            client.get_connection_info().addr(),
+            redis::ConnectionAddr::TcpTls { .. }
+        );
+        let store = RedisStore {
+            conns: Arc::new(Conns::new(client, shown, tls, false, DEFAULT_TIMEOUT)),
             prefix: "officernd-auth:v2:".into(),
-            timeout: Duration::from_millis(500),
-            conn: Mutex::new(None),
-        })
-    }
-
-    /// Timeout of each Redis operation (default 500 ms): a slow Redis must not slow `token()`
-    /// beyond this before the client falls back to a direct fetch.
-    pub fn with_timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = timeout;
-        self
-    }
-
-    fn err(&self, what: &str, e: impl std::fmt::Display) -> StoreError {
-        StoreError {
-            store: self.shown.clone(),
-            message: format!("{what}: {e}"),
+        };
+        match lookup(Self::CA_FILE_ENV).filter(|v| !v.is_empty()) {
+            Some(file) if tls => store.with_root_ca_file(Path::new(&file)),
+            Some(_) => {
+                log::warn!(
+                    "{} is set but the store {} is not rediss:// (no TLS): the CA file is not used",
+                    Self::CA_FILE_ENV,
+                    store.conns.shown
+                );
+                Ok(store)
+            }
+            None => Ok(store),
         }
     }
 
-    /// Runs `f` on the (re)connected connection; a failed connection is dropped so the next
-    /// call reconnects (Redis coming back is noticed without a restart).
+    /// Trusts only the CA certificate(s) in `pem` (PEM, one or more `CERTIFICATE` blocks) for
+    /// this `rediss://` store, instead of the built-in web PKI roots: a Redis whose certificate
+    /// a private CA signed. The server's certificate must still name the URL's host.
+    pub fn with_root_ca(self, pem: impl Into<Vec<u8>>) -> Result<RedisStore, Error> {
+        let bad = |reason: String| Error::Config {
+            setting: "store".into(),
+            reason,
+        };
+        if !self.conns.tls {
+            return Err(bad(format!(
+                "a root CA is for rediss:// (TLS) stores, not {}",
+                self.conns.shown
+            )));
+        }
+        let pem = pem.into();
+        if !String::from_utf8_lossy(&pem).contains("-----BEGIN CERTIFICATE-----") {
+            return Err(bad(
+                "the Redis root CA holds no PEM CERTIFICATE block".into()
+            ));
+        }
+        let info = self.conns.client.get_connection_info().clone();
+        let client = Client::build_with_tls(
+            info,
+            TlsCertificates {
+                client_tls: None,
+                root_cert: Some(pem),
+            },
+        )
+        // Messages about certificates; the connection info (with its password) is not shown.
+        .map_err(|e| bad(format!("Redis root CA: {e}")))?;
+        let c = &self.conns;
+        Ok(RedisStore {
+            conns: Arc::new(Conns::new(client, c.shown.clone(), true, true, c.timeout)),
+            prefix: self.prefix,
+        })
+    }
+
+    /// [`Self::with_root_ca`] with the PEM read from `file`.
+    pub fn with_root_ca_file(self, file: &Path) -> Result<RedisStore, Error> {
+        let pem = std::fs::read(file).map_err(|e| Error::Config {
+            setting: Self::CA_FILE_ENV.into(),
+            reason: format!("cannot read {}: {e}", file.display()),
+        })?;
+        self.with_root_ca(pem)
+    }
+
+    /// Timeout of each Redis operation (default 500 ms), and of opening a connection: a slow
+    /// Redis must not slow `token()` beyond this before the client falls back to a direct
+    /// fetch.
+    pub fn with_timeout(self, timeout: Duration) -> Self {
+        let c = &self.conns;
+        RedisStore {
+            conns: Arc::new(Conns::new(
+                c.client.clone(),
+                c.shown.clone(),
+                c.tls,
+                c.custom_ca,
+                timeout,
+            )),
+            prefix: self.prefix,
+        }
+    }
+
+    fn err(&self, what: &str, e: impl std::fmt::Display) -> StoreError {
+        self.conns.err(what, e)
+    }
+
     fn with_conn<T>(
         &self,
         what: &str,
         f: impl FnOnce(&mut Connection) -> redis::RedisResult<T>,
     ) -> Result<T, StoreError> {
-        let mut slot = self.conn.lock().unwrap_or_else(|p| p.into_inner());
-        if slot.is_none() {
-            let conn = self
-                .client
-                .get_connection_with_timeout(self.timeout)
-                .map_err(|e| self.err("connect", e))?;
-            conn.set_read_timeout(Some(self.timeout))
-                .and_then(|_| conn.set_write_timeout(Some(self.timeout)))
-                .map_err(|e| self.err("connect", e))?;
-            *slot = Some(ConnectionBox(conn));
-        }
-        let conn = &mut slot.as_mut().expect("connected above").0;
-        f(conn).map_err(|e| {
-            *slot = None;
-            self.err(what, e)
-        })
+        self.conns.with_conn(what, f)
     }
 
     fn key(&self, kind: &str, id: &str) -> String {
@@ -276,9 +265,92 @@ impl RedisStore {
     }
 }
 
+impl Conns {
+    fn new(client: Client, shown: String, tls: bool, custom_ca: bool, timeout: Duration) -> Conns {
+        Conns {
+            client,
+            shown,
+            tls,
+            custom_ca,
+            timeout,
+            pool: Pool::new(),
+        }
+    }
+
+    fn err(&self, what: &str, e: impl std::fmt::Display) -> StoreError {
+        StoreError {
+            store: self.shown.clone(),
+            message: format!("{what}: {e}"),
+        }
+    }
+
+    /// Runs `f` on an idle connection of this process, or a new one. No lock is held while it
+    /// runs, so it waits for nothing but its own Redis operation (bounded by the timeout). A
+    /// failed connection is dropped with the idle ones, so the next call reconnects (Redis
+    /// coming back is noticed without a restart).
+    fn with_conn<T>(
+        &self,
+        what: &str,
+        f: impl FnOnce(&mut Connection) -> redis::RedisResult<T>,
+    ) -> Result<T, StoreError> {
+        let mut lease = self.pool.lease();
+        let conn = match lease.conn() {
+            Some(c) => c,
+            None => match self.connect() {
+                Ok(c) => lease.set(c),
+                Err(e) => {
+                    lease.discard();
+                    return Err(e);
+                }
+            },
+        };
+        match f(conn) {
+            Ok(v) => {
+                lease.give_back();
+                Ok(v)
+            }
+            Err(e) => {
+                lease.discard();
+                Err(self.err(what, self.explain(&e)))
+            }
+        }
+    }
+
+    fn connect(&self) -> Result<Connection, StoreError> {
+        let conn = self
+            .client
+            .get_connection_with_timeout(self.timeout)
+            .map_err(|e| {
+                self.err(
+                    if self.tls { "TLS connect" } else { "connect" },
+                    self.explain(&e),
+                )
+            })?;
+        conn.set_read_timeout(Some(self.timeout))
+            .and_then(|_| conn.set_write_timeout(Some(self.timeout)))
+            .map_err(|e| self.err("connect", e))?;
+        Ok(conn)
+    }
+
+    /// The error's text, with a hint where a TLS failure's own words are terse.
+    fn explain(&self, e: &redis::RedisError) -> String {
+        let text = e.to_string();
+        if self.tls && text.contains("certificate") {
+            let trusted = if self.custom_ca {
+                "the CA given with the store (OFFICERND_REDIS_CA_FILE / with_root_ca)"
+            } else {
+                "the built-in web PKI roots; set OFFICERND_REDIS_CA_FILE for a private CA"
+            };
+            format!("{text} (the server's TLS certificate is not trusted: trusting {trusted})")
+        } else {
+            text
+        }
+    }
+}
+
 impl TokenStore for RedisStore {
     fn describe(&self) -> String {
-        self.shown.clone()
+        self.conns.shown.clone()
     }
 
     fn get(&self, key: &StoreKey, now: SystemTime) -> Result<Option<StoredToken>, StoreError> {
@@ -354,9 +426,7 @@ impl TokenStore for RedisStore {
             })?;
             Ok(got.map(|_| {
                 Box::new(RedisLock {
-                    store: self.client.clone(),
-                    shown: self.shown.clone(),
-                    timeout: self.timeout,
+                    conns: Arc::clone(&self.conns),
                     key: k.clone(),
                     value: value.clone(),
                     released: false,
@@ -446,11 +516,9 @@ fn now_arg(now_ms: Option<u64>) -> String {
     now_ms.map(|n| n.to_string()).unwrap_or_default()
 }
 
-/// A held Redis fetch lock; released by compare-and-delete.
+/// A held Redis fetch lock; released by compare-and-delete, over the store's connections.
 struct RedisLock {
-    store: Client,
-    shown: String,
-    timeout: Duration,
+    conns: Arc<Conns>,
     key: String,
     value: String,
     released: bool,
@@ -458,19 +526,12 @@ struct RedisLock {
 
 impl RedisLock {
     fn unlock(&self) -> Result<(), StoreError> {
-        let err = |e: redis::RedisError| StoreError {
-            store: self.shown.clone(),
-            message: format!("unlock: {e}"),
-        };
-        let mut c = self
-            .store
-            .get_connection_with_timeout(self.timeout)
-            .map_err(err)?;
-        let _: i64 = Script::new(UNLOCK)
-            .key(&self.key)
-            .arg(&self.value)
-            .invoke(&mut c)
-            .map_err(err)?;
+        let _: i64 = self.conns.with_conn("unlock", |c| {
+            Script::new(UNLOCK)
+                .key(&self.key)
+                .arg(&self.value)
+                .invoke(c)
+        })?;
         Ok(())
     }
 }
@@ -507,6 +568,61 @@ mod tests {
         assert!(!format!("{s:?}").contains("hunter2-pass"));
         let e = RedisStore::new("http://127.0.0.1").unwrap_err();
         assert_eq!(e.code(), "config");
+    }
+
+    /// The slot Redis Cluster gives `key`: CRC16 (XMODEM) of its hash tag (the part between
+    /// the first `{` and the next `}`, when not empty) or of the whole key, mod 16384.
+    fn cluster_slot(key: &str) -> u16 {
+        let b = key.as_bytes();
+        let hashed = match b.iter().position(|&c| c == b'{') {
+            Some(open) => match b[open + 1..].iter().position(|&c| c == b'}') {
+                Some(len) if len > 0 => &b[open + 1..open + 1 + len],
+                _ => b,
+            },
+            None => b,
+        };
+        let mut crc: u16 = 0;
+        for &byte in hashed {
+            crc ^= (byte as u16) << 8;
+            for _ in 0..8 {
+                crc = if crc & 0x8000 != 0 {
+                    (crc << 1) ^ 0x1021
+                } else {
+                    crc << 1
+                };
+            }
+        }
+        crc % 16384
+    }
+
+    /// The one script with two keys (the budget's) gets keys of one Cluster slot, for every
+    /// credentials; keys of different credentials spread over slots.
+    #[test]
+    fn budget_keys_share_a_cluster_slot() {
+        // The Redis Cluster specification's test vectors.
+        assert_eq!(cluster_slot("123456789"), 0x31C3);
+        assert_eq!(cluster_slot("foo"), 12182);
+        assert_eq!(
+            cluster_slot("{user1000}.following"),
+            cluster_slot("user1000")
+        );
+        assert_ne!(cluster_slot("foo{}{bar}"), cluster_slot("bar"));
+
+        let store = RedisStore::new("redis://127.0.0.1:1").unwrap();
+        let mut slots = std::collections::HashSet::new();
+        for i in 0..50 {
+            let credentials =
+                super::super::StoreKey::credentials("https://t/oauth/token", &format!("id-{i}"));
+            let (budget, cooldown) = store.budget_keys(&credentials);
+            assert_ne!(budget, cooldown);
+            assert_eq!(
+                cluster_slot(&budget),
+                cluster_slot(&cooldown),
+                "{budget} {cooldown}"
+            );
+            slots.insert(cluster_slot(&budget));
+        }
+        assert!(slots.len() > 40, "budgets spread over the cluster");
     }
 
     /// The budget script is `governor::Window` in Lua: random sequences of takes, finishes and
