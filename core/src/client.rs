@@ -130,6 +130,23 @@ impl TokenClient {
         Some(token)
     }
 
+    /// The fresh cached token and for how long it stays fresh, without any I/O or lock: for a
+    /// binding that keeps the token on its side of an FFI boundary (Node's JS fast path) and
+    /// serves it until then, or until [`Self::change_counter`] moves, whichever comes first. The
+    /// freshness rule stays here; stats count only the calls that reach the core.
+    pub fn fresh_for(&self) -> Option<(Token, std::time::Duration)> {
+        let found = self.shared.flight.fresh_for(self.config.clock.now())?;
+        self.shared.counters.hits.incr();
+        Some(found)
+    }
+
+    /// A counter bumped whenever the cache shared by this client changes (a new token, an
+    /// invalidation — by this or any client sharing the cache): a token kept by a binding is
+    /// stale once it moved.
+    pub fn change_counter(&self) -> Arc<std::sync::atomic::AtomicU64> {
+        self.shared.flight.changes()
+    }
+
     /// The access token string.
     pub fn access_token(&self) -> Result<String> {
         Ok(self.token()?.access_token().to_owned())

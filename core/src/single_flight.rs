@@ -29,6 +29,9 @@ pub(crate) trait Source {
 pub(crate) struct SingleFlight {
     cache: CacheSlot<CacheEntry>,
     flight: PerProcess<Flight>,
+    /// Bumped after every change of the cached entry (a new token, an invalidation), so that a
+    /// binding caching the token on its side of an FFI boundary knows when to ask again.
+    changes: Arc<std::sync::atomic::AtomicU64>,
 }
 
 /// Single-flight bookkeeping of this process.
@@ -70,6 +73,7 @@ impl SingleFlight {
     pub(crate) fn new() -> SingleFlight {
         SingleFlight {
             cache: CacheSlot::empty(),
+            changes: Arc::default(),
             flight: PerProcess::new(Flight::default()),
         }
     }
@@ -83,6 +87,20 @@ impl SingleFlight {
         })
     }
 
+    /// The fresh cached token and how long it stays fresh (its refresh point, jitter applied).
+    pub(crate) fn fresh_for(&self, now: Instant) -> Option<(Token, std::time::Duration)> {
+        self.cache.with(|entry| {
+            let entry = entry?;
+            (now < entry.refresh_at)
+                .then(|| (entry.token_for_this_thread(), entry.refresh_at - now))
+        })
+    }
+
+    /// The change counter (see the field).
+    pub(crate) fn changes(&self) -> Arc<std::sync::atomic::AtomicU64> {
+        Arc::clone(&self.changes)
+    }
+
     /// The cached entry, whatever its state.
     pub(crate) fn current(&self) -> Option<Arc<CacheEntry>> {
         self.cache.load()
@@ -90,8 +108,13 @@ impl SingleFlight {
 
     /// Drops `token` only if it is still the cached one. Returns whether it was dropped.
     pub(crate) fn invalidate(&self, token: &Token) -> bool {
-        self.cache
-            .replace_if(|e| e.is_some_and(|e| e.token.same_token(token)), None)
+        let dropped = self
+            .cache
+            .replace_if(|e| e.is_some_and(|e| e.token.same_token(token)), None);
+        if dropped {
+            self.changes.fetch_add(1, Relaxed);
+        }
+        dropped
     }
 
     fn flight(&self) -> Arc<Local<Flight>> {
@@ -206,6 +229,7 @@ impl SingleFlight {
                 }),
                 state => {
                     self.cache.store(Some(Arc::clone(&entry)));
+                    self.changes.fetch_add(1, Relaxed);
                     Ok((entry, state == Freshness::Fresh))
                 }
             }

@@ -104,3 +104,33 @@ fn a_throwaway_client_per_request_reuses_the_cache_and_the_budget() {
     }
     assert_eq!(server.token_requests(), 1);
 }
+
+/// What a binding needs to keep the token on its side of an FFI boundary: how long it stays
+/// fresh, and a counter that moves on every change of the shared cache, by any client.
+#[test]
+fn fresh_for_and_the_change_counter_track_the_shared_cache() {
+    use std::sync::atomic::Ordering::SeqCst;
+    let server = mock();
+    let clock = officernd_auth::ManualClock::new();
+    let a = client(&server, &clock);
+    let b = client(&server, &clock);
+    let counter = a.change_counter();
+    let before = counter.load(SeqCst);
+    assert!(a.fresh_for().is_none());
+    let t = a.token().unwrap();
+    assert_eq!(counter.load(SeqCst), before + 1);
+    let (same, fresh) = a.fresh_for().unwrap();
+    assert_eq!(same, t);
+    // Refresh point: 300 s (+ up to 10 % jitter) before the 3599 s expiry.
+    assert!(
+        fresh <= Duration::from_secs(3299) && fresh >= Duration::from_secs(3268),
+        "{fresh:?}"
+    );
+    b.invalidate(&t);
+    assert_eq!(
+        counter.load(SeqCst),
+        before + 2,
+        "another client's invalidation counts"
+    );
+    assert!(a.fresh_for().is_none());
+}
