@@ -153,8 +153,9 @@ pub enum Error {
         body: OAuthErrorBody,
     },
 
-    /// No token request may be sent now: the request budget is spent, the server answered 429,
-    /// or a terminal error is remembered.
+    /// No token request may be sent now: the request budget is spent, the server asked to wait
+    /// (429, or `Retry-After` on a 5xx), or the shared store is down (see `governor`). A
+    /// remembered terminal answer is replayed as itself (`OAuth`), not as this.
     #[error("{}", rate_limited_message(*.retry_after, *.from_server, .reason.as_deref(), .last_error.as_deref()))]
     RateLimited {
         /// When a new request may be sent.

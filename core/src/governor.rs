@@ -231,9 +231,17 @@ impl Governor {
     /// server asked to wait.
     pub(crate) fn refusal(&self, retry_after: Duration, cooldown: bool) -> Error {
         let from_server = cooldown && self.cooldown_from_429;
-        let reason = (cooldown && !from_server).then(|| {
-            "the token endpoint asked to wait before the next request (Retry-After)".into()
-        });
+        let reason = match (cooldown, from_server) {
+            (true, true) => None,
+            (true, false) => Some(
+                "the token endpoint asked to wait before the next request (Retry-After)".into(),
+            ),
+            (false, _) => Some(format!(
+                "token request budget spent ({} per {} s, counted as the server counts them)",
+                self.rule.capacity,
+                self.rule.window.as_secs_f64()
+            )),
+        };
         self.refusal_because(retry_after, from_server, reason)
     }
 
