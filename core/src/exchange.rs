@@ -72,16 +72,24 @@ impl Transport for Exchange {
         };
         let content_type = header("content-type");
         let retry_after = header("retry-after");
+        // Bytes, not text: what the bytes mean is decided from the status (`response::interpret`).
+        // ureq's `read_to_string` would fail with an I/O error on a body that is not UTF-8
+        // (its `lossy_utf8` only applies to `text/*`), and an I/O error reads as a transport
+        // failure, which is retried: a whole but malformed answer must never be.
         let body = match response
             .body_mut()
             .with_config()
             .limit(MAX_BODY_BYTES)
-            .lossy_utf8(true)
-            .read_to_string()
+            .read_to_vec()
         {
             Ok(b) => Ok(b),
             Err(ureq::Error::BodyExceedsLimit(_)) => {
                 Err(format!("answer larger than {MAX_BODY_BYTES} bytes"))
+            }
+            // The answer arrived, but its `Content-Encoding` does not decode: malformed, not a
+            // transport failure (unless the connection broke mid-body, which also surfaces here).
+            Err(ureq::Error::Decompress(encoding, io)) if !is_connection_failure(&io) => {
+                Err(format!("body is not valid {encoding} (Content-Encoding)"))
             }
             Err(e) => return Err(transport_error(e, config.timeout)),
         };
@@ -92,6 +100,15 @@ impl Transport for Exchange {
             body,
         })
     }
+}
+
+/// Whether an I/O error means the connection failed (the answer did not arrive whole).
+fn is_connection_failure(io: &io::Error) -> bool {
+    use io::ErrorKind::*;
+    matches!(
+        io.kind(),
+        UnexpectedEof | ConnectionReset | ConnectionAborted | BrokenPipe | TimedOut | NotConnected
+    )
 }
 
 /// Maps ureq's failures onto `transport` and `timeout`. Messages name what failed, never the

@@ -1,12 +1,18 @@
 //! Turning the token endpoint's HTTP answer into a grant or a typed error (RFC 6749 §5.1, §5.2).
 //! Every malformed answer becomes `invalid_response`; nothing here ever echoes the body whole.
+//!
+//! The body arrives as bytes and is classified by status: a 200 must be UTF-8 JSON (anything
+//! else is `invalid_response`, never retried); a 4xx is read leniently (bad bytes become U+FFFD)
+//! so that its RFC 6749 `error` is still recognised; a 5xx is `http` whatever its body. Every
+//! text an error keeps from the answer is scrubbed of the client secret (in every spelling, see
+//! [`crate::secret::redact`]) and of the access token, whatever field it came from.
 
 use std::time::{Duration, SystemTime};
 
 use serde::Deserialize;
 
 use crate::error::{Error, OAuthErrorBody, Result};
-use crate::secret::{ClientSecret, scrub};
+use crate::secret::{ClientSecret, redact, scrub};
 
 /// Answers larger than this are refused (a token answer is a few hundred bytes).
 pub(crate) const MAX_BODY_BYTES: u64 = 64 * 1024;
@@ -31,8 +37,10 @@ pub(crate) struct Reply {
     pub status: u16,
     pub content_type: Option<String>,
     pub retry_after: Option<String>,
-    /// The body, or why it could not be read (e.g. over [`MAX_BODY_BYTES`]).
-    pub body: std::result::Result<String, String>,
+    /// The body's bytes as they arrived (after any `Content-Encoding`), or why they could not be
+    /// read (over [`MAX_BODY_BYTES`], an encoding that does not decode). Not necessarily UTF-8:
+    /// what they mean depends on the status ([`interpret`]).
+    pub body: std::result::Result<Vec<u8>, String>,
 }
 
 #[derive(Deserialize)]
@@ -50,11 +58,64 @@ struct ErrorBody {
     error_uri: Option<serde_json::Value>,
 }
 
+/// RFC 6749 §5.2 error codes (and the common extensions `server_error`,
+/// `temporarily_unavailable`, `access_denied`): protocol vocabulary, the same for every client,
+/// kept verbatim in errors so that terminal answers are still recognised whatever the secret.
+const REGISTERED_ERRORS: &[&str] = &[
+    "invalid_request",
+    "invalid_client",
+    "invalid_grant",
+    "unauthorized_client",
+    "unsupported_grant_type",
+    "invalid_scope",
+    "access_denied",
+    "server_error",
+    "temporarily_unavailable",
+];
+
 /// Interprets one answer. `now` is wall time, used to read an HTTP-date `Retry-After`.
 pub(crate) fn interpret(reply: Reply, secret: &ClientSecret, now: SystemTime) -> Result<Grant> {
+    classify(reply, now).map_err(|e| scrub_error(e, secret))
+}
+
+/// Scrubs every text an error carries from the answer (reason, detail, description, URI, an
+/// unregistered `error` code) of the client secret: one place, so no field is forgotten.
+fn scrub_error(e: Error, secret: &ClientSecret) -> Error {
+    let s = |t: String| scrub(&t, secret);
+    match e {
+        Error::InvalidResponse { status, reason } => Error::InvalidResponse {
+            status,
+            reason: s(reason),
+        },
+        Error::Http {
+            status,
+            detail,
+            retry_after,
+        } => Error::Http {
+            status,
+            detail: detail.map(s),
+            retry_after,
+        },
+        Error::OAuth { status, body } => Error::OAuth {
+            status,
+            body: OAuthErrorBody {
+                error: if REGISTERED_ERRORS.contains(&body.error.as_str()) {
+                    body.error
+                } else {
+                    s(body.error)
+                },
+                error_description: body.error_description.map(s),
+                error_uri: body.error_uri.map(s),
+            },
+        },
+        other => other,
+    }
+}
+
+fn classify(reply: Reply, now: SystemTime) -> Result<Grant> {
     let status = reply.status;
     let invalid = |reason: String| Error::InvalidResponse { status, reason };
-    let body = reply.body.map_err(|why| {
+    let bytes = reply.body.map_err(|why| {
         if status == 200 {
             invalid(why.clone())
         } else {
@@ -65,8 +126,22 @@ pub(crate) fn interpret(reply: Reply, secret: &ClientSecret, now: SystemTime) ->
             }
         }
     })?;
+    if status == 200 {
+        // A token answer must be UTF-8 JSON (RFC 8259 §8.1): a bad byte is a malformed answer,
+        // not something to guess around (the token is in there).
+        let body = std::str::from_utf8(&bytes).map_err(|e| {
+            invalid(format!(
+                "body is not valid UTF-8 (bad byte at offset {}; {})",
+                e.valid_up_to(),
+                describe_body(&bytes, &reply.content_type)
+            ))
+        })?;
+        return parse_success(body, &reply.content_type).map_err(invalid);
+    }
+    // Errors are read leniently: an RFC 6749 error with one bad byte in its description is still
+    // that error (and a terminal one is still remembered).
+    let text = String::from_utf8_lossy(&bytes);
     match status {
-        200 => parse_success(&body, &reply.content_type).map_err(invalid),
         429 => Err(Error::RateLimited {
             retry_after: reply
                 .retry_after
@@ -77,7 +152,7 @@ pub(crate) fn interpret(reply: Reply, secret: &ClientSecret, now: SystemTime) ->
             reason: None,
             last_error: None,
         }),
-        400..=599 => match parse_error_body(&body, secret) {
+        400..=599 => match parse_error_body(&text) {
             Some(oauth) if status < 500 => Err(Error::OAuth {
                 status,
                 body: oauth,
@@ -86,7 +161,7 @@ pub(crate) fn interpret(reply: Reply, secret: &ClientSecret, now: SystemTime) ->
                 status,
                 detail: oauth
                     .map(|o| o.to_string())
-                    .or_else(|| Some(describe_body(&body, &reply.content_type))),
+                    .or_else(|| Some(describe_body(&bytes, &reply.content_type))),
                 retry_after: reply
                     .retry_after
                     .as_deref()
@@ -110,7 +185,7 @@ fn parse_success(body: &str, content_type: &Option<String>) -> std::result::Resu
     let parsed: SuccessBody = serde_json::from_str(body).map_err(|_| {
         format!(
             "body is not a JSON object ({})",
-            describe_body(body, content_type)
+            describe_body(body.as_bytes(), content_type)
         )
     })?;
     let access_token = match parsed.access_token {
@@ -125,7 +200,24 @@ fn parse_success(body: &str, content_type: &Option<String>) -> std::result::Resu
             char_name(bad)
         ));
     }
-    match parsed.token_type {
+    // Past this point the token is known: no reason may quote it (a server that echoes it in
+    // another field must not put it in an error message).
+    check_fields(parsed.token_type, parsed.expires_in, parsed.scope)
+        .map(|(expires_in, scopes)| Grant {
+            access_token: access_token.clone(),
+            expires_in,
+            scopes,
+        })
+        .map_err(|reason| redact(&reason, &access_token))
+}
+
+/// `token_type`, `expires_in` and `scope` of a success answer.
+fn check_fields(
+    token_type: Option<serde_json::Value>,
+    expires_in: Option<serde_json::Value>,
+    scope: Option<serde_json::Value>,
+) -> std::result::Result<(Duration, Option<Vec<String>>), String> {
+    match token_type {
         Some(serde_json::Value::String(t)) if t.eq_ignore_ascii_case("bearer") => {}
         Some(serde_json::Value::String(t)) => {
             return Err(format!("token_type is {:?}, not Bearer", cut(&t)));
@@ -133,7 +225,7 @@ fn parse_success(body: &str, content_type: &Option<String>) -> std::result::Resu
         Some(_) => return Err("token_type is not a string".into()),
         None => return Err("token_type is missing".into()),
     }
-    let expires_in = match parsed.expires_in {
+    let expires_in = match expires_in {
         Some(serde_json::Value::Number(n)) => match n.as_u64() {
             Some(0) => return Err("expires_in is zero".into()),
             Some(s) if s > MAX_EXPIRES_IN => {
@@ -150,24 +242,21 @@ fn parse_success(body: &str, content_type: &Option<String>) -> std::result::Resu
         Some(_) => return Err("expires_in is not a number".into()),
         None => return Err("expires_in is missing".into()),
     };
-    let scopes = match parsed.scope {
+    let scopes = match scope {
         Some(serde_json::Value::String(s)) => {
             Some(s.split_whitespace().map(str::to_owned).collect())
         }
         Some(serde_json::Value::Null) | None => None,
         Some(_) => return Err("scope is not a string".into()),
     };
-    Ok(Grant {
-        access_token,
-        expires_in,
-        scopes,
-    })
+    Ok((expires_in, scopes))
 }
 
-fn parse_error_body(body: &str, secret: &ClientSecret) -> Option<OAuthErrorBody> {
+/// The RFC 6749 fields of an error answer, cut to size (scrubbed by [`interpret`]).
+fn parse_error_body(body: &str) -> Option<OAuthErrorBody> {
     let parsed: ErrorBody = serde_json::from_str(body).ok()?;
     let text = |v: Option<serde_json::Value>| match v {
-        Some(serde_json::Value::String(s)) => Some(cut(&scrub(&s, secret))),
+        Some(serde_json::Value::String(s)) => Some(cut(&s)),
         _ => None,
     };
     Some(OAuthErrorBody {
@@ -178,11 +267,11 @@ fn parse_error_body(body: &str, secret: &ClientSecret) -> Option<OAuthErrorBody>
 }
 
 /// A short, safe description of a body we could not use: its type and size, never its text.
-fn describe_body(body: &str, content_type: &Option<String>) -> String {
+fn describe_body(body: &[u8], content_type: &Option<String>) -> String {
     let ct = content_type.as_deref().unwrap_or("no content-type");
-    let kind = if body.trim_start().starts_with('<') {
+    let kind = if body.trim_ascii_start().starts_with(b"<") {
         "an HTML/XML page"
-    } else if body.trim().is_empty() {
+    } else if body.trim_ascii().is_empty() {
         "an empty body"
     } else {
         "a body"
@@ -292,35 +381,35 @@ mod tests {
                 "not a string",
             ),
             (
-                r#"{"access_token":"a","token_type":"mac","expires_in":1}"#,
+                r#"{"access_token":"tok-1","token_type":"mac","expires_in":1}"#,
                 "not Bearer",
             ),
             (
-                r#"{"access_token":"a","expires_in":1}"#,
+                r#"{"access_token":"tok-1","expires_in":1}"#,
                 "token_type is missing",
             ),
             (
-                r#"{"access_token":"a","token_type":"Bearer"}"#,
+                r#"{"access_token":"tok-1","token_type":"Bearer"}"#,
                 "expires_in is missing",
             ),
             (
-                r#"{"access_token":"a","token_type":"Bearer","expires_in":0}"#,
+                r#"{"access_token":"tok-1","token_type":"Bearer","expires_in":0}"#,
                 "zero",
             ),
             (
-                r#"{"access_token":"a","token_type":"Bearer","expires_in":-5}"#,
+                r#"{"access_token":"tok-1","token_type":"Bearer","expires_in":-5}"#,
                 "positive",
             ),
             (
-                r#"{"access_token":"a","token_type":"Bearer","expires_in":1.5}"#,
+                r#"{"access_token":"tok-1","token_type":"Bearer","expires_in":1.5}"#,
                 "positive",
             ),
             (
-                r#"{"access_token":"a","token_type":"Bearer","expires_in":99999999999}"#,
+                r#"{"access_token":"tok-1","token_type":"Bearer","expires_in":99999999999}"#,
                 "absurd",
             ),
             (
-                r#"{"access_token":"a","token_type":"Bearer","expires_in":"3599"}"#,
+                r#"{"access_token":"tok-1","token_type":"Bearer","expires_in":"3599"}"#,
                 "string",
             ),
             (
@@ -367,6 +456,113 @@ mod tests {
         assert!(!e.to_string().contains(SECRET));
         assert!(!format!("{e:?}").contains(SECRET));
         assert!(e.error_description().unwrap().contains("[redacted]"));
+    }
+
+    fn bytes(status: u16, body: &[u8]) -> Reply {
+        Reply {
+            body: Ok(body.to_vec()),
+            ..reply(status, "")
+        }
+    }
+
+    #[test]
+    fn a_200_that_is_not_utf8_is_invalid_response() {
+        let e = run(bytes(
+            200,
+            b"{\"access_token\":\"ab\xff\",\"token_type\":\"Bearer\",\"expires_in\":5}",
+        ))
+        .unwrap_err();
+        match &e {
+            Error::InvalidResponse {
+                status: 200,
+                reason,
+            } => {
+                assert!(reason.contains("not valid UTF-8"), "{reason}");
+                assert!(reason.contains("offset 19"), "{reason}");
+                assert!(reason.contains("of 59 bytes"), "{reason}");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(!e.is_retryable() && !e.may_retry_now());
+    }
+
+    #[test]
+    fn a_4xx_is_read_leniently_and_a_5xx_stays_http() {
+        let e = run(bytes(
+            400,
+            b"{\"error\":\"invalid_scope\",\"error_description\":\"no \xc3 way\"}",
+        ))
+        .unwrap_err();
+        assert_eq!(e.oauth_error(), Some("invalid_scope"));
+        assert_eq!(e.error_description(), Some("no \u{FFFD} way"));
+        assert!(e.is_terminal_oauth());
+        let e = run(bytes(502, b"{\"error\":\"x\xff\"}")).unwrap_err();
+        assert_eq!((e.code(), e.status()), ("http", Some(502)));
+        assert!(e.may_retry_now());
+        let e = run(bytes(418, b"\xff\xfe")).unwrap_err();
+        assert_eq!((e.code(), e.status()), ("http", Some(418)));
+    }
+
+    #[test]
+    fn every_text_from_the_answer_is_scrubbed_in_every_spelling() {
+        const ODD: &str = "Zq+8/x=y z%\u{e9}";
+        const FORM: &str = "Zq%2B8%2Fx%3Dy+z%25%C3%A9";
+        const LOWER_HEX: &str = "Zq%2b8%2fx%3dy+z%25%c3%a9";
+        let run = |r: Reply| interpret(r, &ClientSecret::new(ODD), SystemTime::now());
+        // Echoed in the description (form-encoded), the URI (lower-case hex), and an
+        // unregistered error code (raw).
+        let e = run(reply(
+            400,
+            &format!(
+                r#"{{"error":"bad_{ODD}","error_description":"client_secret={FORM}&x","error_uri":"https://x/?s={LOWER_HEX}"}}"#
+            ),
+        ))
+        .unwrap_err();
+        // In a content type (a 5xx describes its body by it) and a token_type.
+        let mut r = reply(503, "busy");
+        r.content_type = Some(format!("text/plain; echo={FORM}"));
+        let e2 = run(r).unwrap_err();
+        let e3 = run(reply(
+            200,
+            &format!(r#"{{"access_token":"tok-1","token_type":"{ODD}","expires_in":5}}"#),
+        ))
+        .unwrap_err();
+        for e in [e, e2, e3] {
+            for text in [e.to_string(), format!("{e:?}")] {
+                assert!(!text.contains(ODD) && !text.contains(FORM), "{text}");
+                assert!(
+                    !text.to_lowercase().contains(&FORM.to_lowercase()),
+                    "{text}"
+                );
+                assert!(text.contains("[redacted]"), "{text}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_registered_error_code_survives_even_a_one_character_secret() {
+        let e = interpret(
+            reply(
+                401,
+                r#"{"error":"invalid_client","error_description":"a b c"}"#,
+            ),
+            &ClientSecret::new("a"),
+            SystemTime::now(),
+        )
+        .unwrap_err();
+        assert_eq!(e.oauth_error(), Some("invalid_client"));
+        assert!(e.is_terminal_oauth());
+        assert_eq!(e.error_description(), Some("[redacted] b c"));
+    }
+
+    #[test]
+    fn the_access_token_is_never_quoted_in_a_reason() {
+        let token = "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.payload.sig";
+        let reason = invalid_reason(&format!(
+            r#"{{"access_token":"{token}","token_type":"{token}","expires_in":5}}"#
+        ));
+        assert!(!reason.contains(token), "{reason}");
+        assert!(reason.contains("not Bearer"), "{reason}");
     }
 
     #[test]
