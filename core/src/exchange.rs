@@ -33,6 +33,9 @@ impl Exchange {
             .max_redirects_will_error(false)
             .user_agent(config.user_agent.as_str())
             .accept("application/json")
+            // A token answer is a few hundred bytes: no compression, so no decoder between the
+            // bytes and their classification (a body is capped at 64 KiB either way).
+            .accept_encoding("identity")
             .timeout_connect(Some(config.connect_timeout))
             .timeout_global(Some(config.timeout))
             // Proxy settings from HTTP_PROXY/HTTPS_PROXY/ALL_PROXY/NO_PROXY.
@@ -86,11 +89,14 @@ impl Transport for Exchange {
             Err(ureq::Error::BodyExceedsLimit(_)) => {
                 Err(format!("answer larger than {MAX_BODY_BYTES} bytes"))
             }
-            // The answer arrived, but its `Content-Encoding` does not decode: malformed, not a
-            // transport failure (unless the connection broke mid-body, which also surfaces here).
-            Err(ureq::Error::Decompress(encoding, io)) if !is_connection_failure(&io) => {
-                Err(format!("body is not valid {encoding} (Content-Encoding)"))
-            }
+            // The answer's `Content-Encoding` does not decode (we ask for none: a server that
+            // sends one anyway misbehaves). A short or empty stream looks the same as a
+            // connection closed mid-body (both end early), and retrying the first would spend
+            // the budget on a server that answers that way every time: only unambiguous socket
+            // failures count as transport.
+            Err(ureq::Error::Decompress(encoding, io)) if !is_socket_failure(&io) => Err(format!(
+                "body does not decode as its Content-Encoding ({encoding}) says, or ends early"
+            )),
             Err(e) => return Err(transport_error(e, config.timeout)),
         };
         Ok(Reply {
@@ -102,12 +108,12 @@ impl Transport for Exchange {
     }
 }
 
-/// Whether an I/O error means the connection failed (the answer did not arrive whole).
-fn is_connection_failure(io: &io::Error) -> bool {
+/// Whether an I/O error is the socket failing (not a stream that merely ended early).
+fn is_socket_failure(io: &io::Error) -> bool {
     use io::ErrorKind::*;
     matches!(
         io.kind(),
-        UnexpectedEof | ConnectionReset | ConnectionAborted | BrokenPipe | TimedOut | NotConnected
+        ConnectionReset | ConnectionAborted | BrokenPipe | TimedOut | NotConnected
     )
 }
 

@@ -114,6 +114,19 @@ fn scrub_error(e: Error, secret: &ClientSecret) -> Error {
 
 fn classify(reply: Reply, now: SystemTime) -> Result<Grant> {
     let status = reply.status;
+    if status == 429 {
+        // Whatever its body (unreadable, oversized, not UTF-8): a 429 starts a cool-down.
+        return Err(Error::RateLimited {
+            retry_after: reply
+                .retry_after
+                .as_deref()
+                .and_then(|v| parse_retry_after(v, now))
+                .unwrap_or(Duration::from_secs(60)),
+            from_server: true,
+            reason: None,
+            last_error: None,
+        });
+    }
     let invalid = |reason: String| Error::InvalidResponse { status, reason };
     let bytes = reply.body.map_err(|why| {
         if status == 200 {
@@ -142,16 +155,6 @@ fn classify(reply: Reply, now: SystemTime) -> Result<Grant> {
     // that error (and a terminal one is still remembered).
     let text = String::from_utf8_lossy(&bytes);
     match status {
-        429 => Err(Error::RateLimited {
-            retry_after: reply
-                .retry_after
-                .as_deref()
-                .and_then(|v| parse_retry_after(v, now))
-                .unwrap_or(Duration::from_secs(60)),
-            from_server: true,
-            reason: None,
-            last_error: None,
-        }),
         400..=599 => match parse_error_body(&text) {
             Some(oauth) if status < 500 => Err(Error::OAuth {
                 status,
@@ -577,6 +580,23 @@ mod tests {
         let e = run(reply(500, r#"{"error":"server_error"}"#)).unwrap_err();
         assert_eq!(e.code(), "http");
         assert!(e.may_retry_now());
+    }
+
+    #[test]
+    fn a_429_is_rate_limited_whatever_its_body() {
+        for body in [
+            Err("answer larger than 65536 bytes".to_owned()),
+            Ok(b"\xff\xfe".to_vec()),
+        ] {
+            let mut r = Reply {
+                body,
+                ..reply(429, "")
+            };
+            r.retry_after = Some("9".into());
+            let e = run(r).unwrap_err();
+            assert_eq!(e.code(), "rate_limited");
+            assert_eq!(e.retry_after(), Some(Duration::from_secs(9)));
+        }
     }
 
     #[test]

@@ -110,19 +110,39 @@ fn a_5xx_that_is_not_utf8_is_http_and_retried() {
 
 #[test]
 fn a_body_that_claims_gzip_and_is_not_is_a_malformed_answer() {
-    let fault = |status| Fault::RawBody {
+    let fault = |status, body: &[u8]| Fault::RawBody {
         status,
         content_type: Some("application/json".into()),
         headers: vec![("content-encoding".into(), "gzip".into())],
-        body: br#"{"access_token":"abc","token_type":"Bearer","expires_in":3599}"#.to_vec(),
+        body: body.to_vec(),
     };
-    let e = error_once(fault(200));
-    assert_eq!(
-        (e.code(), e.status()),
-        ("invalid_response", Some(200)),
-        "{e:?}"
-    );
-    assert!(e.to_string().contains("gzip"), "{e}");
-    let e = error_once(fault(400));
-    assert_eq!((e.code(), e.status()), ("http", Some(400)), "{e:?}");
+    let json = br#"{"access_token":"abc","token_type":"Bearer","expires_in":3599}"#;
+    // Not gzip at all; empty; a gzip header cut short (ends early, like a closed connection).
+    for body in [&json[..], b"", b"\x1f\x8b\x08\x00"] {
+        let e = error_once(fault(200, body));
+        assert_eq!(
+            (e.code(), e.status()),
+            ("invalid_response", Some(200)),
+            "{e:?}"
+        );
+        assert!(e.to_string().contains("gzip"), "{e}");
+        let e = error_once(fault(400, body));
+        assert_eq!((e.code(), e.status()), ("http", Some(400)), "{e:?}");
+    }
+    let e = error_once(fault(204, json));
+    assert_eq!(e.status(), Some(204), "{e:?}");
+}
+
+#[test]
+fn the_request_asks_for_no_content_encoding() {
+    let server = mock();
+    let clock = ManualClock::new();
+    client(&server, &clock).token().unwrap();
+    let headers = server.last_request_headers().unwrap();
+    let accept_encoding: Vec<_> = headers
+        .iter()
+        .filter(|(n, _)| n.eq_ignore_ascii_case("accept-encoding"))
+        .map(|(_, v)| v.as_str())
+        .collect();
+    assert_eq!(accept_encoding, ["identity"]);
 }
