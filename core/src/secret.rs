@@ -65,23 +65,37 @@ pub(crate) fn scrub(text: &str, secret: &ClientSecret) -> String {
 /// may echo it back in: raw, `application/x-www-form-urlencoded` (a space as `+`, other bytes
 /// `%XX`, as our request body carries it) and percent-encoded, with upper- or lower-case hex
 /// digits — each byte of the needle independently, so every encoder's choice of which
-/// characters to escape (and mixes of them) is covered. Non-ASCII needles are matched byte by
-/// byte of their UTF-8 form (`é` is also `%C3%A9`).
+/// characters to escape (and mixes of them) is covered — and its bytes as one run of hex digits
+/// (either case, as a byte dump shows them). Non-ASCII needles are matched byte by byte of
+/// their UTF-8 form (`é` is also `%C3%A9` and `c3a9`).
 pub(crate) fn redact(text: &str, needle: &str) -> String {
     let needle = needle.as_bytes();
     let bytes = text.as_bytes();
     if needle.is_empty() {
         return text.to_owned();
     }
+    let hex_spelling: Vec<u8> = needle
+        .iter()
+        .flat_map(|b| {
+            let digit = |d: u8| b"0123456789abcdef"[d as usize];
+            [digit(b >> 4), digit(b & 15)]
+        })
+        .collect();
+    let as_hex = |i: usize| {
+        bytes
+            .get(i..i + hex_spelling.len())
+            .filter(|run| run.eq_ignore_ascii_case(&hex_spelling))
+            .map(|_| i + hex_spelling.len())
+    };
     let mut out = String::with_capacity(text.len());
     let mut copied = 0;
     let mut i = 0;
     while i < bytes.len() {
-        match match_at(bytes, i, needle) {
+        match match_at(bytes, i, needle).or_else(|| as_hex(i)) {
             Some(end) => {
                 // Matches begin on a raw byte equal to the needle's first byte (a UTF-8 lead
-                // byte or ASCII) or on an ASCII `%`/`+`, and end after a whole raw character or
-                // an ASCII escape: always on character boundaries.
+                // byte or ASCII) or on ASCII (`%`, `+`, a hex digit), and end after a whole raw
+                // character or ASCII: always on character boundaries.
                 out.push_str(&text[copied..i]);
                 out.push_str(REDACTED);
                 i = end;
@@ -120,7 +134,7 @@ fn hex(c: u8) -> Option<u8> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     #[test]
@@ -132,8 +146,10 @@ mod tests {
         assert_eq!(s.expose_secret(), "hunter2-very-secret");
     }
 
-    /// The spellings a server may echo: raw, as our form body carries it, percent-encoded.
-    fn spellings(s: &str) -> Vec<String> {
+    /// The spellings a server may echo: raw, as our form body carries it (form-urlencoded,
+    /// upper and lower hex), percent-encoded (RFC 3986 unreserved kept, `encodeURIComponent`'s
+    /// set kept, nothing kept), and as Rust's `Debug` escapes it.
+    pub(crate) fn spellings(s: &str) -> Vec<String> {
         let pct = |upper: bool, keep: &dyn Fn(u8) -> bool, space_plus: bool| {
             s.bytes()
                 .map(|b| match b {
@@ -156,6 +172,9 @@ mod tests {
             pct(false, &unreserved, false),
             pct(true, &js, false),
             pct(false, &nothing, false),
+            s.escape_debug().to_string(),
+            s.bytes().map(|b| format!("{b:02x}")).collect(),
+            s.bytes().map(|b| format!("{b:02X}")).collect(),
         ]
     }
 
