@@ -626,3 +626,386 @@ mod tests {
         assert_eq!(parse_retry_after("garbage", now), None);
     }
 }
+
+/// Property tests of [`interpret`] over arbitrary answers: whatever the status, headers and
+/// bytes, no panic, a typed error that says what happened (never `transport` or `timeout`: the
+/// answer arrived whole), nothing retried but a 5xx, and no text that carries the client secret
+/// (in any spelling) or the access token. Deterministic (fixed seed, no persistence file);
+/// `PROPTEST_CASES` and `PROPTEST_RNG_SEED` override the defaults for a longer or another run.
+#[cfg(test)]
+mod fuzz {
+    use super::*;
+    use crate::secret::tests::spellings;
+    use proptest::prelude::*;
+    use proptest::test_runner::{Config, RngSeed, TestCaseError, TestRunner};
+    use serde_json::{Value, json};
+
+    /// Cases per run in `make test`; a few seconds in a debug build.
+    const CASES: u32 = 4096;
+
+    fn config(cases: u32) -> Config {
+        let defaults = Config::default();
+        Config {
+            cases: std::env::var("PROPTEST_CASES")
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(cases),
+            failure_persistence: None,
+            rng_seed: match defaults.rng_seed {
+                RngSeed::Random => RngSeed::Fixed(0x0ff1_ce4d),
+                fixed => fixed,
+            },
+            ..defaults
+        }
+    }
+
+    /// A secret with the characters that need encoding (`+ / = % & space`, non-ASCII) and enough
+    /// random ones around them that it cannot be a word of our own messages.
+    fn secret() -> impl Strategy<Value = String> {
+        (
+            "[A-Za-z0-9]{3,10}",
+            prop::collection::vec(
+                prop::sample::select(vec!["+", "/", "=", "%", "&", " ", "é", "密", "🔑", "%2B"]),
+                1..4,
+            ),
+            "[A-Za-z0-9._~-]{3,10}",
+        )
+            .prop_map(|(a, special, b)| format!("{a}{}{b}", special.concat()))
+    }
+
+    /// Text a server might put in any field: arbitrary unicode, long runs, and the secret in
+    /// one of its spellings.
+    fn text(secret: String) -> impl Strategy<Value = String> {
+        let spelled = prop::sample::select(spellings(&secret));
+        prop_oneof![
+            3 => any::<String>(),
+            2 => ("[ -~]{0,20}", spelled, "[ -~]{0,20}").prop_map(|(a, s, b)| format!("{a}{s}{b}")),
+            1 => ("[a-z]", 290..700usize).prop_map(|(c, n)| c.repeat(n)),
+            1 => "\\PC{0,40}",
+        ]
+    }
+
+    /// `expires_in` in every shape JSON allows, and some it should not carry.
+    fn number() -> impl Strategy<Value = Value> {
+        prop_oneof![
+            any::<i64>().prop_map(Value::from),
+            any::<u64>().prop_map(Value::from),
+            (1..700_000u64).prop_map(Value::from),
+            any::<f64>()
+                .prop_map(|f| serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number)),
+            Just(json!(3599.0)),
+            Just(json!(-0.0)),
+            Just(json!("3599")),
+            Just(json!(true)),
+            Just(json!([3599])),
+            Just(json!({"s": 3599})),
+            Just(Value::Null),
+        ]
+    }
+
+    /// Any JSON value, nested.
+    fn json_value(secret: String) -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::from),
+            number(),
+            text(secret).prop_map(Value::from),
+        ];
+        leaf.prop_recursive(4, 24, 4, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..4).prop_map(Value::from),
+                prop::collection::btree_map("[a-z_]{1,12}", inner, 0..4)
+                    .prop_map(|m| Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    fn field(secret: String) -> impl Strategy<Value = Option<Value>> {
+        prop_oneof![
+            4 => text(secret.clone()).prop_map(|t| Some(Value::from(t))),
+            1 => json_value(secret).prop_map(Some),
+            1 => Just(None),
+        ]
+    }
+
+    /// Success-shaped objects with each field sometimes right, sometimes anything.
+    fn success(secret: String) -> impl Strategy<Value = Value> {
+        (
+            prop_oneof![
+                3 => "[A-Za-z0-9._~+/=-]{8,60}".prop_map(|t| Some(Value::from(t))),
+                1 => field(secret.clone()),
+            ],
+            prop_oneof![
+                3 => prop::sample::select(vec!["Bearer", "bearer", "BEARER"]).prop_map(|t| Some(Value::from(t))),
+                1 => field(secret.clone()),
+            ],
+            prop_oneof![3 => number().prop_map(Some), 1 => Just(None)],
+            field(secret.clone()),
+            prop::collection::btree_map("[a-z_]{1,12}", json_value(secret), 0..3),
+        )
+            .prop_map(|(token, token_type, expires_in, scope, extra)| {
+                let mut o: serde_json::Map<String, Value> = extra.into_iter().collect();
+                for (k, v) in [
+                    ("access_token", token),
+                    ("token_type", token_type),
+                    ("expires_in", expires_in),
+                    ("scope", scope),
+                ] {
+                    if let Some(v) = v {
+                        o.insert(k.into(), v);
+                    }
+                }
+                Value::Object(o)
+            })
+    }
+
+    /// RFC 6749 error objects, the registered codes and anything else.
+    fn error_object(secret: String) -> impl Strategy<Value = Value> {
+        (
+            prop_oneof![
+                3 => prop::sample::select(REGISTERED_ERRORS.to_vec()).prop_map(|e| Some(Value::from(e))),
+                1 => field(secret.clone()),
+            ],
+            field(secret.clone()),
+            field(secret),
+        )
+            .prop_map(|(error, description, uri)| {
+                let mut o = serde_json::Map::new();
+                for (k, v) in [
+                    ("error", error),
+                    ("error_description", description),
+                    ("error_uri", uri),
+                ] {
+                    if let Some(v) = v {
+                        o.insert(k.into(), v);
+                    }
+                }
+                Value::Object(o)
+            })
+    }
+
+    /// Flip, insert, delete or cut bytes of a serialised body.
+    fn mutated(body: Vec<u8>) -> impl Strategy<Value = Vec<u8>> {
+        let len = body.len().max(1);
+        prop::collection::vec((0..4u8, 0..len, any::<u8>()), 0..4).prop_map(move |edits| {
+            let mut b = body.clone();
+            for (kind, at, byte) in edits {
+                let at = at.min(b.len());
+                match kind {
+                    0 if at < b.len() => b[at] = byte,
+                    1 => b.insert(at, byte),
+                    2 if at < b.len() => {
+                        b.remove(at);
+                    }
+                    _ => b.truncate(at),
+                }
+            }
+            b
+        })
+    }
+
+    pub(super) fn body(secret: String) -> impl Strategy<Value = Vec<u8>> {
+        let serialised = |v: Value| serde_json::to_vec(&v).unwrap();
+        prop_oneof![
+            2 => prop::collection::vec(any::<u8>(), 0..300),
+            3 => success(secret.clone()).prop_map(serialised),
+            2 => success(secret.clone()).prop_map(serialised).prop_flat_map(mutated),
+            3 => error_object(secret.clone()).prop_map(serialised),
+            2 => error_object(secret.clone()).prop_map(serialised).prop_flat_map(mutated),
+            1 => json_value(secret.clone()).prop_map(serialised),
+            1 => text(secret).prop_map(String::into_bytes),
+            1 => (1..200usize).prop_map(|depth| format!("{}1{}", "[".repeat(depth), "]".repeat(depth)).into_bytes()),
+        ]
+    }
+
+    fn status() -> impl Strategy<Value = u16> {
+        prop_oneof![
+            4 => Just(200u16),
+            3 => prop::sample::select(vec![400u16, 401, 403, 404, 408, 429, 500, 502, 503, 504]),
+            1 => 100..1000u16,
+        ]
+    }
+
+    fn header(secret: String) -> impl Strategy<Value = Option<String>> {
+        prop_oneof![
+            2 => Just(None),
+            1 => text(secret).prop_map(Some),
+            1 => prop::sample::select(vec![
+                "application/json", "application/json; charset=utf-8", "text/html",
+                "text/plain; charset=iso-8859-1", "0", "7", "-1", "99999999999999999999",
+                "Wed, 21 Oct 2015 07:28:00 GMT", "Fri, 31 Dec 9999 23:59:59 GMT", "",
+            ]).prop_map(|s| Some(s.to_owned())),
+        ]
+    }
+
+    /// One answer as it arrives: (secret, status, content-type, retry-after, body). A tuple,
+    /// not a [`Reply`], which has no `Debug` on purpose (its body may hold a token).
+    pub(super) type Answer = (String, u16, Option<String>, Option<String>, Vec<u8>);
+
+    pub(super) fn answer() -> impl Strategy<Value = Answer> {
+        secret().prop_flat_map(|secret| {
+            (
+                Just(secret.clone()),
+                status(),
+                header(secret.clone()),
+                header(secret.clone()),
+                body(secret),
+            )
+        })
+    }
+
+    /// The access token a 200 body carries, if it carries a string one.
+    fn token_in(body: &[u8]) -> Option<String> {
+        let v: Value = serde_json::from_slice(body).ok()?;
+        v.get("access_token")?.as_str().map(str::to_owned)
+    }
+
+    /// Every property of one interpreted answer.
+    pub(super) fn check(
+        secret: &str,
+        status: u16,
+        body: &[u8],
+        got: Result<Grant>,
+    ) -> std::result::Result<(), TestCaseError> {
+        let e = match got {
+            Ok(g) => {
+                prop_assert_eq!(status, 200, "only a 200 is a grant");
+                prop_assert!(!g.access_token.is_empty());
+                prop_assert!(g.access_token.bytes().all(|b| b.is_ascii_graphic()));
+                prop_assert!(g.expires_in >= Duration::from_secs(1));
+                prop_assert!(g.expires_in <= Duration::from_secs(MAX_EXPIRES_IN));
+                return Ok(());
+            }
+            Err(e) => e,
+        };
+        let code = e.code();
+        let want: &[&str] = match status {
+            200 => &["invalid_response"],
+            429 => &["rate_limited"],
+            400..=499 => &["oauth", "http"],
+            _ => &["http"],
+        };
+        prop_assert!(
+            want.contains(&code),
+            "HTTP {} gave {}: {:?}",
+            status,
+            code,
+            e
+        );
+        prop_assert_eq!(e.status(), Some(status), "the status is kept: {:?}", e);
+        prop_assert!(
+            !e.may_retry_now() || status >= 500,
+            "a whole {} answer would be retried: {:?}",
+            status,
+            e
+        );
+        let token = if status == 200 {
+            token_in(body).filter(|t| t.len() >= 8)
+        } else {
+            None
+        };
+        for text in [e.to_string(), format!("{e:?}"), format!("{e:#?}")] {
+            for spelled in spellings(secret) {
+                prop_assert!(
+                    !text.contains(&spelled),
+                    "secret spelled {:?} in {}",
+                    spelled,
+                    text
+                );
+            }
+            if let Some(t) = &token {
+                prop_assert!(!text.contains(t.as_str()), "access token in {}", text);
+            }
+        }
+        Ok(())
+    }
+
+    /// Proptest's generators nest deeply (a debug build's frames are large): they run on a
+    /// thread with room for them, while each [`interpret`] runs on a thread of 1 MiB, half of
+    /// what Rust gives a spawned thread, so deep JSON cannot pass here and overflow elsewhere.
+    fn on_big_stack(f: impl FnOnce() + Send) {
+        std::thread::scope(|s| {
+            std::thread::Builder::new()
+                .stack_size(256 << 20)
+                .spawn_scoped(s, f)
+                .unwrap()
+                .join()
+                .unwrap()
+        })
+    }
+
+    fn interpret_on_small_stack(reply: Reply, secret: &str) -> Result<Grant> {
+        std::thread::scope(|s| {
+            std::thread::Builder::new()
+                .stack_size(1 << 20)
+                .spawn_scoped(s, || {
+                    interpret(reply, &ClientSecret::new(secret), SystemTime::now())
+                })
+                .unwrap()
+                .join()
+                .unwrap()
+        })
+    }
+
+    #[test]
+    fn any_answer_is_a_typed_error_or_a_grant_and_never_leaks() {
+        on_big_stack(|| {
+            let mut runner = TestRunner::new(config(CASES));
+            let seen = std::cell::RefCell::new(std::collections::BTreeMap::<&str, u32>::new());
+            runner
+                .run(
+                    &answer(),
+                    |(secret, status, content_type, retry_after, body)| {
+                        let reply = Reply {
+                            status,
+                            content_type,
+                            retry_after,
+                            body: Ok(body.clone()),
+                        };
+                        let got = interpret_on_small_stack(reply, &secret);
+                        *seen
+                            .borrow_mut()
+                            .entry(got.as_ref().map_or_else(|e| e.code(), |_| "grant"))
+                            .or_default() += 1;
+                        check(&secret, status, &body, got)
+                    },
+                )
+                .unwrap();
+            // The generators reach every outcome, not just one kind of garbage.
+            let seen = seen.into_inner();
+            for outcome in ["grant", "invalid_response", "oauth", "http", "rate_limited"] {
+                assert!(
+                    seen.get(outcome).copied().unwrap_or(0) > 10,
+                    "{outcome}: {seen:?}"
+                );
+            }
+        })
+    }
+
+    /// JSON nested as deep as serde_json allows (and deeper) in every field, on the small stack.
+    #[test]
+    fn deeply_nested_json_is_refused_without_overflowing() {
+        for depth in [100, 127, 128, 129, 1000, 30_000] {
+            let arrays = format!("{}1{}", "[".repeat(depth), "]".repeat(depth));
+            let objects = format!("{}1{}", "{\"a\":".repeat(depth), "}".repeat(depth));
+            for nested in [&arrays, &objects] {
+                for body in [
+                    nested.clone(),
+                    format!(r#"{{"access_token":{nested},"token_type":"Bearer","expires_in":5}}"#),
+                    format!(r#"{{"error":"invalid_client","error_description":{nested}}}"#),
+                ] {
+                    for status in [200, 400, 503] {
+                        let reply = Reply {
+                            status,
+                            content_type: None,
+                            retry_after: None,
+                            body: Ok(body.clone().into_bytes()),
+                        };
+                        let e = interpret_on_small_stack(reply, "s3cret+value").unwrap_err();
+                        assert_eq!(e.status(), Some(status), "{depth}: {e}");
+                    }
+                }
+            }
+        }
+    }
+}
