@@ -24,8 +24,12 @@ use pyo3::prelude::*;
 fn native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let py = m.py();
     // Core log records go to Python's `logging` under `officernd_auth.*` (levels read live).
+    // Nothing at TRACE, and nothing at all from ureq's protocol layer, which dumps the bytes it
+    // sends and receives (the core already keeps the secret and the answer out of those dumps;
+    // this keeps them out of Python's logging whatever level an application sets).
     let _ = pyo3_log::Logger::new(py, pyo3_log::Caching::Loggers)?
         .filter(log::LevelFilter::Debug)
+        .filter_target("ureq_proto".to_owned(), log::LevelFilter::Off)
         .install();
     m.add_class::<client::PyTokenClient>()?;
     m.add_class::<token::PyToken>()?;

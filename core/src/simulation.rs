@@ -192,7 +192,7 @@ fn reply(status: u16, retry_after: Option<&str>, body: &str) -> Reply {
         status,
         content_type: Some("application/json".into()),
         retry_after: retry_after.map(str::to_owned),
-        body: Ok(body.to_owned()),
+        body: Ok(body.into()),
     }
 }
 

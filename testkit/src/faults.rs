@@ -67,6 +67,15 @@ pub enum Fault {
         error: String,
         description: Option<String>,
     },
+    /// Exactly these bytes, with this status, this `Content-Type` (none at all when `None`) and
+    /// these extra headers (`Retry-After`, `Content-Encoding`…): invalid UTF-8, binary noise, a
+    /// body that claims to be gzip and is not — whatever a test needs a client to cope with.
+    RawBody {
+        status: u16,
+        content_type: Option<String>,
+        headers: Vec<(String, String)>,
+        body: Vec<u8>,
+    },
 }
 
 /// The control API's spelling. A separate type because `Fault` has tuple variants (and a
@@ -114,6 +123,16 @@ enum FaultWire {
         #[serde(default)]
         description: Option<String>,
     },
+    Raw {
+        #[serde(default = "ok")]
+        status: u16,
+        #[serde(default)]
+        content_type: Option<String>,
+        #[serde(default)]
+        headers: Vec<(String, String)>,
+        #[serde(default)]
+        body_base64: String,
+    },
 }
 
 /// `"retry_after": "7"` and `"retry_after": 7` both mean seven seconds.
@@ -139,6 +158,10 @@ impl RetryAfterWire {
 
 fn bad_request() -> u16 {
     400
+}
+
+fn ok() -> u16 {
+    200
 }
 
 impl TryFrom<FaultWire> for Fault {
@@ -187,8 +210,68 @@ impl TryFrom<FaultWire> for Fault {
                 error,
                 description,
             },
+            FaultWire::Raw {
+                status,
+                content_type,
+                headers,
+                body_base64,
+            } => {
+                if let Some(ct) = &content_type {
+                    HeaderValue::from_str(ct)
+                        .map_err(|_| format!("content_type {ct:?} cannot be sent in a header"))?;
+                }
+                for (name, value) in &headers {
+                    header::HeaderName::from_bytes(name.as_bytes())
+                        .map_err(|_| format!("header name {name:?} is not valid"))?;
+                    HeaderValue::from_str(value)
+                        .map_err(|_| format!("header {name}: {value:?} cannot be sent"))?;
+                }
+                Fault::RawBody {
+                    status: final_status(status)?,
+                    content_type,
+                    headers,
+                    body: decode_base64(&body_base64)?,
+                }
+            }
         })
     }
+}
+
+/// Standard base64 (RFC 4648 §4, `=` padding optional, whitespace ignored): the wire spelling of
+/// [`Fault::RawBody`]'s bytes, which need not be UTF-8 and so cannot travel as a JSON string.
+fn decode_base64(text: &str) -> Result<Vec<u8>, String> {
+    let value = |c: u8| -> Result<u32, String> {
+        Ok(match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'+' => 62,
+            b'/' => 63,
+            _ => {
+                return Err(format!(
+                    "body_base64: {:?} is not a base64 character",
+                    c as char
+                ));
+            }
+        } as u32)
+    };
+    let digits: Vec<u8> = text.bytes().filter(|c| !c.is_ascii_whitespace()).collect();
+    let digits = digits
+        .strip_suffix(b"==")
+        .or_else(|| digits.strip_suffix(b"="))
+        .unwrap_or(&digits);
+    if digits.len() % 4 == 1 {
+        return Err("body_base64: truncated (length is 1 more than a multiple of 4)".into());
+    }
+    let mut out = Vec::with_capacity(digits.len() / 4 * 3 + 2);
+    for chunk in digits.chunks(4) {
+        let mut n = 0u32;
+        for (i, &c) in chunk.iter().enumerate() {
+            n |= value(c)? << (18 - 6 * i);
+        }
+        out.extend_from_slice(&n.to_be_bytes()[1..chunk.len()]);
+    }
+    Ok(out)
 }
 
 /// Informational (1xx) codes are not final answers; hyper cannot send them as one.
@@ -290,6 +373,28 @@ impl Fault {
                 error,
                 description,
             } => oauth_error(status_or_500(status), &error, description.as_deref()),
+            Fault::RawBody {
+                status,
+                content_type,
+                headers,
+                body,
+            } => {
+                let mut resp = (status_or_500(status), body).into_response();
+                let h = resp.headers_mut();
+                h.remove(header::CONTENT_TYPE);
+                if let Some(v) = content_type.and_then(|ct| HeaderValue::from_str(&ct).ok()) {
+                    h.insert(header::CONTENT_TYPE, v);
+                }
+                for (name, value) in headers {
+                    if let (Ok(n), Ok(v)) = (
+                        header::HeaderName::from_bytes(name.as_bytes()),
+                        HeaderValue::from_str(&value),
+                    ) {
+                        h.append(n, v);
+                    }
+                }
+                resp
+            }
         }
     }
 }
@@ -453,6 +558,75 @@ mod tests {
         assert!(parse(r#"[{"kind":"slow_arrival"}]"#).is_err());
         assert!(parse(r#"[{"kind":"slow_arrival","ms":5,"status":1}]"#).is_err());
         assert!(parse(r#"[{"kind":"redirect","location":"a\nb"}]"#).is_err());
+    }
+
+    #[test]
+    fn raw_body_spelling_decodes_base64() {
+        let faults = parse(
+            r#"[{"kind":"raw","status":200,"content_type":"application/json","body_base64":"/w=="},
+            {"kind":"raw","status":401,"headers":[["retry-after","7"],["content-encoding","gzip"]],"body_base64":"AAEC/w"},
+            {"kind":"raw"}]"#,
+        )
+        .unwrap();
+        assert_eq!(
+            faults,
+            vec![
+                Fault::RawBody {
+                    status: 200,
+                    content_type: Some("application/json".into()),
+                    headers: vec![],
+                    body: vec![0xff],
+                },
+                Fault::RawBody {
+                    status: 401,
+                    content_type: None,
+                    headers: vec![
+                        ("retry-after".into(), "7".into()),
+                        ("content-encoding".into(), "gzip".into())
+                    ],
+                    body: vec![0, 1, 2, 0xff],
+                },
+                Fault::RawBody {
+                    status: 200,
+                    content_type: None,
+                    headers: vec![],
+                    body: vec![],
+                },
+            ]
+        );
+        // Every length and every byte value survives the spelling.
+        let all: Vec<u8> = (0..=255).collect();
+        for n in 0..all.len() {
+            let b64 = encode_base64(&all[..n]);
+            assert_eq!(decode_base64(&b64).unwrap(), &all[..n], "{b64}");
+            assert_eq!(decode_base64(b64.trim_end_matches('=')).unwrap(), &all[..n]);
+        }
+        assert!(parse(r#"[{"kind":"raw","body_base64":"a*=="}]"#).is_err());
+        assert!(parse(r#"[{"kind":"raw","body_base64":"abcde"}]"#).is_err());
+        assert!(parse(r#"[{"kind":"raw","status":99}]"#).is_err());
+        assert!(parse(r#"[{"kind":"raw","content_type":"a\nb"}]"#).is_err());
+        assert!(parse(r#"[{"kind":"raw","headers":[["bad name","x"]]}]"#).is_err());
+        assert!(parse(r#"[{"kind":"raw","body":"x"}]"#).is_err());
+    }
+
+    /// The reference encoder the round trip is checked against.
+    fn encode_base64(bytes: &[u8]) -> String {
+        const A: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        let mut out = String::new();
+        for chunk in bytes.chunks(3) {
+            let mut n = 0u32;
+            for (i, &b) in chunk.iter().enumerate() {
+                n |= (b as u32) << (16 - 8 * i);
+            }
+            for i in 0..4 {
+                if i <= chunk.len() {
+                    out.push(A[(n >> (18 - 6 * i) & 63) as usize] as char);
+                } else {
+                    out.push('=');
+                }
+            }
+        }
+        out
     }
 
     #[test]
