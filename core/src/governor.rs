@@ -132,6 +132,8 @@ fn ms(d: Duration) -> u64 {
 pub(crate) struct Permit {
     local: u64,
     shared: Option<u64>,
+    /// The attempt's deadline: how long the store may take to finish its slot.
+    deadline: Instant,
 }
 
 /// Admission state for one set of credentials in this process, on monotonic time.
@@ -377,6 +379,8 @@ impl Quota<'_> {
         wall: SystemTime,
         attempt_limit: Duration,
     ) -> Result<Permit, Error> {
+        // The caller's deadline: no store call of this attempt waits past it.
+        let deadline = now + attempt_limit;
         let local = {
             let mut g = self.governor.lock();
             let local = g.acquire(now, attempt_limit)?;
@@ -396,6 +400,7 @@ impl Quota<'_> {
             return Ok(Permit {
                 local,
                 shared: None,
+                deadline,
             });
         };
         let answer = store.take_request_slot(
@@ -403,6 +408,7 @@ impl Quota<'_> {
             self.rule.capacity,
             self.rule.hold(attempt_limit),
             wall,
+            deadline,
         );
         let outage = answer
             .as_ref()
@@ -420,13 +426,14 @@ impl Quota<'_> {
                 // count them too.
                 for hold in unknown {
                     self.health.check(
-                        store.take_request_slot(credentials, u32::MAX, hold, wall),
+                        store.take_request_slot(credentials, u32::MAX, hold, wall, deadline),
                         "requests sent during the outage are not in the shared budget",
                     );
                 }
                 Ok(Permit {
                     local,
                     shared: Some(id),
+                    deadline,
                 })
             }
             Some(SlotGrant::Wait { wait, cooldown }) => {
@@ -441,6 +448,7 @@ impl Quota<'_> {
                 Ok(()) => Ok(Permit {
                     local,
                     shared: None,
+                    deadline,
                 }),
                 Err(w) => {
                     g.refund(local);
@@ -478,13 +486,19 @@ impl Quota<'_> {
         if let Some((store, credentials)) = self.shared {
             if let Some(id) = permit.shared {
                 self.health.check(
-                    store.finish_request_slot(credentials, id, self.rule.after_end(), wall),
+                    store.finish_request_slot(
+                        credentials,
+                        id,
+                        self.rule.after_end(),
+                        wall,
+                        permit.deadline,
+                    ),
                     "its slot counts until its deadline",
                 );
             }
             if let Some((d, _)) = pause {
                 self.health.check(
-                    store.start_cooldown(credentials, d, wall),
+                    store.start_cooldown(credentials, d, wall, permit.deadline),
                     "the cool-down holds in this process only",
                 );
             }

@@ -253,6 +253,7 @@ impl TokenStore for FileStore {
         key: &StoreKey,
         token: &StoredToken,
         now: SystemTime,
+        _deadline: Instant,
     ) -> Result<bool, StoreError> {
         if let Some(old) = self.get(key, now)?
             && old.expires_at >= token.expires_at
@@ -291,7 +292,12 @@ impl TokenStore for FileStore {
         })
     }
 
-    fn compare_delete(&self, key: &StoreKey, access_token: &str) -> Result<bool, StoreError> {
+    fn compare_delete(
+        &self,
+        key: &StoreKey,
+        access_token: &str,
+        _deadline: Instant,
+    ) -> Result<bool, StoreError> {
         match self.get(key, SystemTime::now())? {
             Some(t) if t.access_token == access_token => {
                 match fs::remove_file(self.token_path(key)) {
@@ -343,6 +349,7 @@ impl SharedBudget for FileStore {
         capacity: u32,
         hold: Duration,
         now: SystemTime,
+        _deadline: Instant,
     ) -> Result<SlotGrant, StoreError> {
         let now = unix_ms(now);
         let id = fastrand::u64(1..);
@@ -366,6 +373,7 @@ impl SharedBudget for FileStore {
         slot: u64,
         count_for: Duration,
         now: SystemTime,
+        _deadline: Instant,
     ) -> Result<(), StoreError> {
         let frees_at = unix_ms(now) + count_for.as_millis() as u64;
         self.with_budget(credentials, |w| {
@@ -379,6 +387,7 @@ impl SharedBudget for FileStore {
         credentials: &str,
         pause: Duration,
         now: SystemTime,
+        _deadline: Instant,
     ) -> Result<(), StoreError> {
         let until = unix_ms(now) + pause.as_millis() as u64;
         self.with_budget(credentials, |w| {
@@ -431,6 +440,11 @@ impl StoreLock for FileLock {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A deadline no test operation comes near.
+    fn soon() -> Instant {
+        Instant::now() + Duration::from_secs(5)
+    }
     use crate::scopes::Scopes;
     use crate::secret::ClientSecret;
 
@@ -470,7 +484,8 @@ mod tests {
         let d = temp_dir("perm");
         let s = FileStore::new(&d).unwrap();
         assert_eq!(fs::metadata(&d).unwrap().mode() & 0o777, 0o700);
-        s.put_if_newer(&key(), &tok("t1", 100), NOW).unwrap();
+        s.put_if_newer(&key(), &tok("t1", 100), NOW, soon())
+            .unwrap();
         let f = s.token_path(&key());
         assert_eq!(fs::metadata(&f).unwrap().mode() & 0o777, 0o600);
         assert_eq!(s.get(&key(), NOW).unwrap().unwrap(), tok("t1", 100));
@@ -506,7 +521,7 @@ mod tests {
             fs::write(s.token_path(&key()), junk).unwrap();
             assert_eq!(s.get(&key(), NOW).unwrap(), None, "{junk}");
         }
-        assert!(s.put_if_newer(&key(), &tok("t", 5), NOW).unwrap());
+        assert!(s.put_if_newer(&key(), &tok("t", 5), NOW, soon()).unwrap());
         assert_eq!(s.get(&key(), NOW).unwrap().unwrap().access_token, "t");
         fs::remove_dir_all(&d).unwrap();
     }
@@ -515,10 +530,16 @@ mod tests {
     fn put_if_newer_and_compare_delete() {
         let d = temp_dir("cas");
         let s = FileStore::new(&d).unwrap();
-        assert!(s.put_if_newer(&key(), &tok("new", 200), NOW).unwrap());
-        assert!(!s.put_if_newer(&key(), &tok("old", 100), NOW).unwrap());
-        assert!(!s.compare_delete(&key(), "old").unwrap());
-        assert!(s.compare_delete(&key(), "new").unwrap());
+        assert!(
+            s.put_if_newer(&key(), &tok("new", 200), NOW, soon())
+                .unwrap()
+        );
+        assert!(
+            !s.put_if_newer(&key(), &tok("old", 100), NOW, soon())
+                .unwrap()
+        );
+        assert!(!s.compare_delete(&key(), "old", soon()).unwrap());
+        assert!(s.compare_delete(&key(), "new", soon()).unwrap());
         assert_eq!(s.get(&key(), NOW).unwrap(), None);
         fs::remove_dir_all(&d).unwrap();
     }
@@ -557,16 +578,17 @@ mod tests {
         let mut ids = vec![];
         for i in 0..5 {
             let s = if i % 2 == 0 { &a } else { &b };
-            let SlotGrant::Granted(id) = s.take_request_slot("c", 5, hold, t0).unwrap() else {
+            let SlotGrant::Granted(id) = s.take_request_slot("c", 5, hold, t0, soon()).unwrap()
+            else {
                 panic!("slot {i} granted")
             };
             ids.push(id);
         }
         for id in ids {
-            a.finish_request_slot("c", id, after, t0).unwrap();
+            a.finish_request_slot("c", id, after, t0, soon()).unwrap();
         }
         assert_eq!(
-            a.take_request_slot("c", 5, hold, t0 + Duration::from_secs(10))
+            a.take_request_slot("c", 5, hold, t0 + Duration::from_secs(10), soon())
                 .unwrap(),
             SlotGrant::Wait {
                 wait: Duration::from_secs(51),
@@ -574,17 +596,18 @@ mod tests {
             }
         );
         assert!(matches!(
-            b.take_request_slot("c", 5, hold, t0 + after).unwrap(),
+            b.take_request_slot("c", 5, hold, t0 + after, soon())
+                .unwrap(),
             SlotGrant::Granted(_)
         ));
         assert!(matches!(
-            a.take_request_slot("other", 5, hold, t0).unwrap(),
+            a.take_request_slot("other", 5, hold, t0, soon()).unwrap(),
             SlotGrant::Granted(_)
         ));
-        b.start_cooldown("other", Duration::from_secs(7), t0)
+        b.start_cooldown("other", Duration::from_secs(7), t0, soon())
             .unwrap();
         assert_eq!(
-            a.take_request_slot("other", 5, hold, t0).unwrap(),
+            a.take_request_slot("other", 5, hold, t0, soon()).unwrap(),
             SlotGrant::Wait {
                 wait: Duration::from_secs(7),
                 cooldown: true
