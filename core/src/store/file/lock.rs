@@ -1,0 +1,41 @@
+//! The file store's fetch lock: an advisory `flock` on a per-key lock file, which the OS drops
+//! if the holder dies.
+
+use std::fs::{File, TryLockError};
+use std::time::{Duration, Instant};
+
+use super::{FileStore, LOCK_POLL_MAX, LOCK_POLL_MIN};
+use crate::store::{StoreError, StoreKey, StoreLock, poll_until};
+
+impl FileStore {
+    pub(super) fn fetch_lock(
+        &self,
+        key: &StoreKey,
+        _ttl: Duration,
+        deadline: Instant,
+    ) -> Result<Option<Box<dyn StoreLock>>, StoreError> {
+        // flock needs no expiry: the OS releases it when the holder exits or crashes.
+        let file = self.open_lock_file(&format!("{}.lock", key.as_str()))?;
+        poll_until(deadline, LOCK_POLL_MIN, LOCK_POLL_MAX, || {
+            match file.try_lock() {
+                Ok(()) => Ok(Some(Box::new(FileLock {
+                    file: file.try_clone().map_err(|e| self.err("lock", e))?,
+                }) as Box<dyn StoreLock>)),
+                Err(TryLockError::WouldBlock) => Ok(None),
+                Err(TryLockError::Error(e)) => Err(self.err("lock", e)),
+            }
+        })
+    }
+}
+
+struct FileLock {
+    file: File,
+}
+
+impl StoreLock for FileLock {
+    fn release(self: Box<Self>) -> Result<(), StoreError> {
+        // Dropping the file closes it, which releases the lock as well.
+        let _ = self.file.unlock();
+        Ok(())
+    }
+}

@@ -1,0 +1,205 @@
+//! Unit tests of the file store: one store (or two on one directory) in one process.
+
+use super::*;
+use crate::scopes::Scopes;
+use crate::secret::ClientSecret;
+use crate::store::{RememberedRefusal, SharedBudget, SlotGrant};
+
+/// A deadline no test operation comes near.
+fn soon() -> Instant {
+    Instant::now() + Duration::from_secs(5)
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!(
+        "officernd-filestore-{name}-{}-{:x}",
+        std::process::id(),
+        fastrand::u64(..)
+    ));
+    let _ = fs::remove_dir_all(&d);
+    d
+}
+
+fn key() -> StoreKey {
+    StoreKey::derive(
+        "https://x/t",
+        "id",
+        &ClientSecret::new("s"),
+        &Scopes::default(),
+    )
+}
+
+fn tok(s: &str, secs: u64) -> StoredToken {
+    StoredToken {
+        access_token: s.into(),
+        token_type: "Bearer".into(),
+        scopes: vec!["a".into()],
+        expires_at: UNIX_EPOCH + Duration::from_secs(secs),
+        lifetime: Duration::from_secs(secs),
+    }
+}
+
+const NOW: SystemTime = UNIX_EPOCH;
+
+#[test]
+fn creates_a_private_directory_and_private_files() {
+    let d = temp_dir("perm");
+    let s = FileStore::new(&d).unwrap();
+    assert_eq!(fs::metadata(&d).unwrap().mode() & 0o777, 0o700);
+    s.put_if_newer(&key(), &tok("t1", 100), NOW, soon())
+        .unwrap();
+    let f = s.token_path(&key());
+    assert_eq!(fs::metadata(&f).unwrap().mode() & 0o777, 0o600);
+    assert_eq!(s.get(&key(), NOW).unwrap().unwrap(), tok("t1", 100));
+    fs::remove_dir_all(&d).unwrap();
+}
+
+#[test]
+fn refuses_symlinks_and_shared_directories() {
+    let d = temp_dir("refuse");
+    fs::create_dir_all(&d).unwrap();
+    let link = d.with_extension("link");
+    std::os::unix::fs::symlink(&d, &link).unwrap();
+    let e = FileStore::new(&link).unwrap_err();
+    assert!(e.to_string().contains("symlink"), "{e}");
+    fs::set_permissions(&d, fs::Permissions::from_mode(0o777)).unwrap();
+    let e = FileStore::new(&d).unwrap_err();
+    assert!(e.to_string().contains("writable by other users"), "{e}");
+    assert_eq!(e.code(), "config");
+    fs::remove_file(&link).unwrap();
+    fs::remove_dir_all(&d).unwrap();
+}
+
+#[test]
+fn corrupt_and_foreign_files_are_ignored_then_replaced() {
+    let d = temp_dir("corrupt");
+    let s = FileStore::new(&d).unwrap();
+    for junk in [
+        "",
+        "{\"access_tok",
+        "[1,2,3]",
+        "{\"version\":99,\"access_token\":\"x\",\"token_type\":\"Bearer\",\"scopes\":[],\"expires_at_unix_ms\":1}",
+    ] {
+        fs::write(s.token_path(&key()), junk).unwrap();
+        assert_eq!(s.get(&key(), NOW).unwrap(), None, "{junk}");
+    }
+    assert!(s.put_if_newer(&key(), &tok("t", 5), NOW, soon()).unwrap());
+    assert_eq!(s.get(&key(), NOW).unwrap().unwrap().access_token, "t");
+    fs::remove_dir_all(&d).unwrap();
+}
+
+#[test]
+fn put_if_newer_and_compare_delete() {
+    let d = temp_dir("cas");
+    let s = FileStore::new(&d).unwrap();
+    assert!(
+        s.put_if_newer(&key(), &tok("new", 200), NOW, soon())
+            .unwrap()
+    );
+    assert!(
+        !s.put_if_newer(&key(), &tok("old", 100), NOW, soon())
+            .unwrap()
+    );
+    assert!(!s.compare_delete(&key(), "old", soon()).unwrap());
+    assert!(s.compare_delete(&key(), "new", soon()).unwrap());
+    assert_eq!(s.get(&key(), NOW).unwrap(), None);
+    fs::remove_dir_all(&d).unwrap();
+}
+
+#[test]
+fn lock_excludes_a_second_holder_until_released() {
+    let d = temp_dir("lock");
+    let s = FileStore::new(&d).unwrap();
+    let now = Instant::now();
+    let held = s
+        .lock(&key(), Duration::from_secs(10), now)
+        .unwrap()
+        .unwrap();
+    assert!(
+        s.lock(&key(), Duration::from_secs(10), now)
+            .unwrap()
+            .is_none()
+    );
+    held.release().unwrap();
+    assert!(
+        s.lock(&key(), Duration::from_secs(10), now)
+            .unwrap()
+            .is_some()
+    );
+    fs::remove_dir_all(&d).unwrap();
+}
+
+#[test]
+fn budget_is_shared_through_the_directory() {
+    let d = temp_dir("budget");
+    let a = FileStore::new(&d).unwrap();
+    let b = FileStore::new(&d).unwrap();
+    let t0 = UNIX_EPOCH + Duration::from_secs(1_000_000);
+    let hold = Duration::from_secs(70);
+    let after = Duration::from_secs(61);
+    let mut ids = vec![];
+    for i in 0..5 {
+        let s = if i % 2 == 0 { &a } else { &b };
+        let SlotGrant::Granted(id) = s.take_request_slot("c", 5, hold, t0, soon()).unwrap() else {
+            panic!("slot {i} granted")
+        };
+        ids.push(id);
+    }
+    for id in ids {
+        a.finish_request_slot("c", id, after, t0, soon()).unwrap();
+    }
+    assert_eq!(
+        a.take_request_slot("c", 5, hold, t0 + Duration::from_secs(10), soon())
+            .unwrap(),
+        SlotGrant::Wait {
+            wait: Duration::from_secs(51),
+            cooldown: false
+        }
+    );
+    assert!(matches!(
+        b.take_request_slot("c", 5, hold, t0 + after, soon())
+            .unwrap(),
+        SlotGrant::Granted(_)
+    ));
+    assert!(matches!(
+        a.take_request_slot("other", 5, hold, t0, soon()).unwrap(),
+        SlotGrant::Granted(_)
+    ));
+    b.start_cooldown("other", Duration::from_secs(7), t0, soon())
+        .unwrap();
+    assert_eq!(
+        a.take_request_slot("other", 5, hold, t0, soon()).unwrap(),
+        SlotGrant::Wait {
+            wait: Duration::from_secs(7),
+            cooldown: true
+        }
+    );
+    fs::remove_dir_all(&d).unwrap();
+}
+
+#[test]
+fn refusals_are_shared_through_the_directory() {
+    let d = temp_dir("refusal");
+    let a = FileStore::new(&d).unwrap();
+    let b = FileStore::new(&d).unwrap();
+    let r = RememberedRefusal {
+        status: 400,
+        error: "invalid_scope".into(),
+        error_description: Some("no".into()),
+        error_uri: None,
+    };
+    let t0 = UNIX_EPOCH + Duration::from_secs(1_000_000);
+    a.remember_refusal(&key(), &r, Duration::from_secs(60), t0)
+        .unwrap();
+    assert_eq!(
+        b.remembered_refusal(&key(), t0 + Duration::from_secs(20))
+            .unwrap(),
+        Some((r, Duration::from_secs(40)))
+    );
+    assert_eq!(
+        b.remembered_refusal(&key(), t0 + Duration::from_secs(60))
+            .unwrap(),
+        None
+    );
+    fs::remove_dir_all(&d).unwrap();
+}
