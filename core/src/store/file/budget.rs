@@ -7,6 +7,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use serde::{Deserialize, Serialize};
 
+use super::io::Record;
 use super::{FORMAT_VERSION, FileStore};
 use crate::governor::Window;
 use crate::store::{RememberedRefusal, SharedBudget, SlotGrant, StoreError, StoreKey, unix_ms};
@@ -38,10 +39,11 @@ impl FileStore {
         // Held for a read and a small write.
         lock.lock().map_err(|e| self.err("lock budget", e))?;
         let path = self.dir.join(format!("budget-{credentials}.json"));
-        let mut record = self
-            .read_json::<BudgetRecord>(&path)?
-            .filter(|r| r.version == FORMAT_VERSION)
-            .unwrap_or_default();
+        let mut record =
+            match self.read_record::<BudgetRecord>(&path, |r| r.version == FORMAT_VERSION)? {
+                Record::Valid(r) => r,
+                Record::Missing | Record::Corrupt => BudgetRecord::default(),
+            };
         let (value, changed) = f(&mut record.window);
         if changed {
             record.version = FORMAT_VERSION;
@@ -133,9 +135,14 @@ impl SharedBudget for FileStore {
         now: SystemTime,
     ) -> Result<Option<(RememberedRefusal, Duration)>, StoreError> {
         let now = unix_ms(now);
-        Ok(self
-            .read_json::<RefusalRecord>(&self.refusal_path(key))?
-            .filter(|r| r.version == FORMAT_VERSION && r.until_unix_ms > now)
-            .map(|r| (r.refusal, Duration::from_millis(r.until_unix_ms - now))))
+        match self.read_record::<RefusalRecord>(&self.refusal_path(key), |r| {
+            r.version == FORMAT_VERSION
+        })? {
+            Record::Valid(r) if r.until_unix_ms > now => Ok(Some((
+                r.refusal,
+                Duration::from_millis(r.until_unix_ms - now),
+            ))),
+            _ => Ok(None),
+        }
     }
 }

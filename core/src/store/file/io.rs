@@ -1,46 +1,89 @@
 //! How the file store touches files: reading a JSON record, replacing one atomically, opening a
-//! lock file, and reporting a corrupt file.
+//! lock file, and reporting a corrupt file once per incident (not on every read, and not once
+//! per process forever: a file that was read or written fine since is a new incident).
 
+use std::collections::HashSet;
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Write};
 use std::os::unix::fs::OpenOptionsExt;
-use std::path::Path;
-use std::sync::atomic::Ordering;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 use serde::Deserialize;
 
 use super::FileStore;
 use crate::store::StoreError;
 
+/// What a store file held.
+pub(super) enum Record<T> {
+    /// No file.
+    Missing,
+    /// A record that passed the caller's check.
+    Valid(T),
+    /// Anything else (already reported); it will be replaced.
+    Corrupt,
+}
+
+/// Files reported unreadable and not read or written fine since: one warning per incident.
+#[derive(Debug, Default)]
+pub(super) struct Incidents(Mutex<HashSet<PathBuf>>);
+
+impl Incidents {
+    /// Whether `path` going bad is news (then the caller warns).
+    fn begin(&self, path: &Path) -> bool {
+        let mut open = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        open.insert(path.to_path_buf())
+    }
+
+    /// `path` was read or written fine: the next corruption is a new incident.
+    fn end(&self, path: &Path) {
+        let mut open = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        if !open.is_empty() {
+            open.remove(path);
+        }
+    }
+}
+
 impl FileStore {
-    pub(super) fn read_json<T: for<'de> Deserialize<'de>>(
+    /// The record at `path`, if it parses and `valid` accepts it.
+    pub(super) fn read_record<T: for<'de> Deserialize<'de>>(
         &self,
         path: &Path,
-    ) -> Result<Option<T>, StoreError> {
+        valid: impl FnOnce(&T) -> bool,
+    ) -> Result<Record<T>, StoreError> {
         let mut text = String::new();
         match File::open(path) {
             Ok(mut f) => {
                 if let Err(e) = f.read_to_string(&mut text) {
                     self.warn_corrupt(path, &e);
-                    return Ok(None);
+                    return Ok(Record::Corrupt);
                 }
             }
-            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Record::Missing),
             Err(e) => return Err(self.err("read", e)),
         }
-        match serde_json::from_str(&text) {
-            Ok(v) => Ok(Some(v)),
+        match serde_json::from_str::<T>(&text) {
+            Ok(v) if valid(&v) => {
+                self.incidents.end(path);
+                Ok(Record::Valid(v))
+            }
+            Ok(_) => {
+                self.warn_corrupt(path, &"unknown format");
+                Ok(Record::Corrupt)
+            }
             Err(e) => {
                 self.warn_corrupt(path, &e);
-                Ok(None)
+                Ok(Record::Corrupt)
             }
         }
     }
 
+    /// Reports `path` as unreadable, once per incident.
     pub(super) fn warn_corrupt(&self, path: &Path, e: &dyn std::fmt::Display) {
-        if !self.warned_corrupt.swap(true, Ordering::Relaxed) {
+        if self.incidents.begin(path) {
             log::warn!(
-                "ignoring unreadable token store file {} ({e}); it will be replaced",
+                "ignoring unreadable token store file {} ({e}); it will be replaced \
+                 (not reported again until it has been read or written fine)",
                 path.display()
             );
         }
@@ -67,6 +110,8 @@ impl FileStore {
         })();
         if result.is_err() {
             let _ = fs::remove_file(&tmp);
+        } else {
+            self.incidents.end(path);
         }
         result.map_err(|e| self.err("write", e))
     }

@@ -16,7 +16,6 @@ use std::fs::{self, DirBuilder};
 use std::io as stdio;
 use std::os::unix::fs::{DirBuilderExt, MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
@@ -28,8 +27,8 @@ use crate::error::Error;
 #[derive(Debug)]
 pub struct FileStore {
     dir: PathBuf,
-    /// A corrupt file is reported once, not on every read.
-    warned_corrupt: AtomicBool,
+    /// A corrupt file is reported once per incident, not on every read.
+    incidents: io::Incidents,
 }
 
 /// The token file's format. `version` lets a future format be told apart from a corrupt file.
@@ -61,7 +60,7 @@ impl FileStore {
         })?;
         Ok(FileStore {
             dir,
-            warned_corrupt: AtomicBool::new(false),
+            incidents: io::Incidents::default(),
         })
     }
 
@@ -150,13 +149,12 @@ impl TokenStore for FileStore {
     }
 
     fn get(&self, key: &StoreKey, _now: SystemTime) -> Result<Option<StoredToken>, StoreError> {
-        let Some(r) = self.read_json::<TokenRecord>(&self.token_path(key))? else {
+        let io::Record::Valid(r) = self.read_record::<TokenRecord>(&self.token_path(key), |r| {
+            r.version == FORMAT_VERSION && !r.access_token.is_empty()
+        })?
+        else {
             return Ok(None);
         };
-        if r.version != FORMAT_VERSION || r.access_token.is_empty() {
-            self.warn_corrupt(&self.token_path(key), &"unknown format");
-            return Ok(None);
-        }
         Ok(Some(StoredToken {
             access_token: r.access_token,
             token_type: r.token_type,
