@@ -1,13 +1,19 @@
 //! The shared request budget and remembered refusals in the file store: `governor::Window` in a
 //! JSON file per credentials, changed under a `flock`, and a JSON file per configuration for a
 //! terminal answer.
+//!
+//! A budget file that exists but cannot be read counts as **spent**: the requests it counted are
+//! unknown, and an empty budget in its place would let every process send `max_requests` more.
+//! It is replaced by a record that grants nothing for one hold (the attempt's deadline plus one
+//! window and the margin) from when the damage was found — a fixed time, so processes that find
+//! it later do not push it further.
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant, SystemTime};
 
 use serde::{Deserialize, Serialize};
 
-use super::io::Record;
+use super::io::{REPLACED, Record};
 use super::{FORMAT_VERSION, FileStore};
 use crate::governor::Window;
 use crate::store::{RememberedRefusal, SharedBudget, SlotGrant, StoreError, StoreKey, unix_ms};
@@ -17,6 +23,14 @@ use crate::store::{RememberedRefusal, SharedBudget, SlotGrant, StoreError, Store
 struct BudgetRecord {
     version: u32,
     window: Window,
+    /// No slot is granted before this (Unix ms): the file was unreadable, the budget is assumed
+    /// spent until then. 0 (absent from the file): never was.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    spent_until: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// A terminal answer remembered for one configuration until `until_unix_ms`.
@@ -27,25 +41,43 @@ struct RefusalRecord {
     until_unix_ms: u64,
 }
 
+/// What happens to an unreadable budget file, for the warning.
+const SPENT: &str = "the budget it kept counts as spent for one quota window, then it is replaced";
+
 impl FileStore {
     /// Runs `f` on the budget of `credentials` under its lock, writing it back when `f` says
-    /// it changed it.
+    /// it changed it. An unreadable budget is replaced by one spent until `now + spent_for`
+    /// before `f` sees it; without `spent_for` (the caller cannot tell how long a window is), it
+    /// is left for the next caller that can, and this call fails.
     fn with_budget<T>(
         &self,
         credentials: &str,
-        f: impl FnOnce(&mut Window) -> (T, bool),
+        now: u64,
+        spent_for: Option<Duration>,
+        f: impl FnOnce(&mut BudgetRecord) -> (T, bool),
     ) -> Result<T, StoreError> {
         let lock = self.open_lock_file(&format!("budget-{credentials}.lock"))?;
         // Held for a read and a small write.
         lock.lock().map_err(|e| self.err("lock budget", e))?;
         let path = self.dir.join(format!("budget-{credentials}.json"));
-        let mut record =
-            match self.read_record::<BudgetRecord>(&path, |r| r.version == FORMAT_VERSION)? {
-                Record::Valid(r) => r,
-                Record::Missing | Record::Corrupt => BudgetRecord::default(),
-            };
-        let (value, changed) = f(&mut record.window);
-        if changed {
+        let read =
+            self.read_record::<BudgetRecord>(&path, SPENT, |r| r.version == FORMAT_VERSION)?;
+        let (mut record, repaired) = match (read, spent_for) {
+            (Record::Valid(r), _) => (r, false),
+            (Record::Missing, _) => (BudgetRecord::default(), false),
+            (Record::Corrupt, Some(d)) => (
+                BudgetRecord {
+                    spent_until: now + d.as_millis() as u64,
+                    ..BudgetRecord::default()
+                },
+                true,
+            ),
+            (Record::Corrupt, None) => {
+                return Err(self.err("budget", "the budget file is unreadable"));
+            }
+        };
+        let (value, changed) = f(&mut record);
+        if changed || repaired {
             record.version = FORMAT_VERSION;
             let bytes = serde_json::to_vec(&record).map_err(|e| self.err("encode", e))?;
             self.write_atomic(&path, &bytes)?;
@@ -70,8 +102,21 @@ impl SharedBudget for FileStore {
     ) -> Result<SlotGrant, StoreError> {
         let now = unix_ms(now);
         let id = fastrand::u64(1..);
-        self.with_budget(credentials, |w| {
-            match w.take(now, capacity, id, now + hold.as_millis() as u64) {
+        self.with_budget(credentials, now, Some(hold), |b| {
+            if now < b.spent_until && now >= b.window.cooldown_until {
+                let wait = Duration::from_millis(b.spent_until - now);
+                return (
+                    SlotGrant::Wait {
+                        wait,
+                        cooldown: false,
+                    },
+                    false,
+                );
+            }
+            match b
+                .window
+                .take(now, capacity, id, now + hold.as_millis() as u64)
+            {
                 Ok(()) => (SlotGrant::Granted(id), true),
                 Err(wait) => (
                     SlotGrant::Wait {
@@ -92,9 +137,10 @@ impl SharedBudget for FileStore {
         now: SystemTime,
         _deadline: Instant,
     ) -> Result<(), StoreError> {
-        let frees_at = unix_ms(now) + count_for.as_millis() as u64;
-        self.with_budget(credentials, |w| {
-            w.finish(slot, frees_at);
+        let now = unix_ms(now);
+        let frees_at = now + count_for.as_millis() as u64;
+        self.with_budget(credentials, now, Some(count_for), |b| {
+            b.window.finish(slot, frees_at);
             ((), true)
         })
     }
@@ -106,9 +152,12 @@ impl SharedBudget for FileStore {
         now: SystemTime,
         _deadline: Instant,
     ) -> Result<(), StoreError> {
-        let until = unix_ms(now) + pause.as_millis() as u64;
-        self.with_budget(credentials, |w| {
-            w.cool_down(until);
+        let now = unix_ms(now);
+        let until = now + pause.as_millis() as u64;
+        // A pause says nothing about the window: an unreadable budget is left for the next
+        // take or finish to mark spent, and the cool-down holds in this process only.
+        self.with_budget(credentials, now, None, |b| {
+            b.window.cool_down(until);
             ((), true)
         })
     }
@@ -135,7 +184,7 @@ impl SharedBudget for FileStore {
         now: SystemTime,
     ) -> Result<Option<(RememberedRefusal, Duration)>, StoreError> {
         let now = unix_ms(now);
-        match self.read_record::<RefusalRecord>(&self.refusal_path(key), |r| {
+        match self.read_record::<RefusalRecord>(&self.refusal_path(key), REPLACED, |r| {
             r.version == FORMAT_VERSION
         })? {
             Record::Valid(r) if r.until_unix_ms > now => Ok(Some((

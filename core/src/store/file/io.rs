@@ -24,6 +24,9 @@ pub(super) enum Record<T> {
     Corrupt,
 }
 
+/// What happens to an unreadable token or refusal file, for the warning.
+pub(super) const REPLACED: &str = "it will be replaced";
+
 /// Files reported unreadable and not read or written fine since: one warning per incident.
 #[derive(Debug, Default)]
 pub(super) struct Incidents(Mutex<HashSet<PathBuf>>);
@@ -45,17 +48,19 @@ impl Incidents {
 }
 
 impl FileStore {
-    /// The record at `path`, if it parses and `valid` accepts it.
+    /// The record at `path`, if it parses and `valid` accepts it. An unreadable one is
+    /// reported (once per incident) saying what happens to it (`then`).
     pub(super) fn read_record<T: for<'de> Deserialize<'de>>(
         &self,
         path: &Path,
+        then: &str,
         valid: impl FnOnce(&T) -> bool,
     ) -> Result<Record<T>, StoreError> {
         let mut text = String::new();
         match File::open(path) {
             Ok(mut f) => {
                 if let Err(e) = f.read_to_string(&mut text) {
-                    self.warn_corrupt(path, &e);
+                    self.warn_corrupt(path, &e, then);
                     return Ok(Record::Corrupt);
                 }
             }
@@ -68,22 +73,22 @@ impl FileStore {
                 Ok(Record::Valid(v))
             }
             Ok(_) => {
-                self.warn_corrupt(path, &"unknown format");
+                self.warn_corrupt(path, &"unknown format", then);
                 Ok(Record::Corrupt)
             }
             Err(e) => {
-                self.warn_corrupt(path, &e);
+                self.warn_corrupt(path, &e, then);
                 Ok(Record::Corrupt)
             }
         }
     }
 
-    /// Reports `path` as unreadable, once per incident.
-    pub(super) fn warn_corrupt(&self, path: &Path, e: &dyn std::fmt::Display) {
+    /// Reports `path` as unreadable, once per incident, with what happens to it (`then`).
+    pub(super) fn warn_corrupt(&self, path: &Path, e: &dyn std::fmt::Display, then: &str) {
         if self.incidents.begin(path) {
             log::warn!(
-                "ignoring unreadable token store file {} ({e}); it will be replaced \
-                 (not reported again until it has been read or written fine)",
+                "ignoring unreadable token store file {} ({e}); {then} (not reported again \
+                 until it has been read or written fine)",
                 path.display()
             );
         }

@@ -149,9 +149,10 @@ impl TokenStore for FileStore {
     }
 
     fn get(&self, key: &StoreKey, _now: SystemTime) -> Result<Option<StoredToken>, StoreError> {
-        let io::Record::Valid(r) = self.read_record::<TokenRecord>(&self.token_path(key), |r| {
-            r.version == FORMAT_VERSION && !r.access_token.is_empty()
-        })?
+        let io::Record::Valid(r) =
+            self.read_record::<TokenRecord>(&self.token_path(key), io::REPLACED, |r| {
+                r.version == FORMAT_VERSION && !r.access_token.is_empty()
+            })?
         else {
             return Ok(None);
         };

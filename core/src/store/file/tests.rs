@@ -177,6 +177,56 @@ fn budget_is_shared_through_the_directory() {
     fs::remove_dir_all(&d).unwrap();
 }
 
+/// An unreadable budget counts as spent from when it was found: a take then waits one hold,
+/// a finish marks it spent for the time its slot would count, a cool-down (which cannot tell
+/// how long a window is) fails and leaves it for them.
+#[test]
+fn an_unreadable_budget_counts_as_spent() {
+    let d = temp_dir("budget-corrupt");
+    let s = FileStore::new(&d).unwrap();
+    let path = d.join("budget-c.json");
+    let t0 = UNIX_EPOCH + Duration::from_secs(1_000_000);
+    let hold = Duration::from_secs(70);
+    let spent = SlotGrant::Wait {
+        wait: hold,
+        cooldown: false,
+    };
+
+    fs::write(&path, "{\"version\":2,\"win").unwrap();
+    assert!(s.start_cooldown("c", hold, t0, soon()).is_err());
+    assert_eq!(fs::read_to_string(&path).unwrap(), "{\"version\":2,\"win");
+    assert_eq!(
+        s.take_request_slot("c", 5, hold, t0, soon()).unwrap(),
+        spent
+    );
+    let later = t0 + Duration::from_secs(10);
+    assert_eq!(
+        s.take_request_slot("c", 5, hold, later, soon()).unwrap(),
+        SlotGrant::Wait {
+            wait: hold - Duration::from_secs(10),
+            cooldown: false
+        },
+        "spent until a fixed time, not pushed further"
+    );
+    assert!(matches!(
+        s.take_request_slot("c", 5, hold, t0 + hold, soon())
+            .unwrap(),
+        SlotGrant::Granted(_)
+    ));
+
+    fs::write(&path, "[]").unwrap();
+    s.finish_request_slot("c", 1, Duration::from_secs(61), t0, soon())
+        .unwrap();
+    assert_eq!(
+        s.take_request_slot("c", 5, hold, t0, soon()).unwrap(),
+        SlotGrant::Wait {
+            wait: Duration::from_secs(61),
+            cooldown: false
+        }
+    );
+    fs::remove_dir_all(&d).unwrap();
+}
+
 #[test]
 fn refusals_are_shared_through_the_directory() {
     let d = temp_dir("refusal");
