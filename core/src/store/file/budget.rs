@@ -54,9 +54,13 @@ impl FileStore {
         credentials: &str,
         now: u64,
         spent_for: Option<Duration>,
+        deadline: Instant,
         f: impl FnOnce(&mut BudgetRecord) -> (T, bool),
     ) -> Result<T, StoreError> {
-        let lock = self.open_lock_file(&format!("budget-{credentials}.lock"))?;
+        let lock = self.open_lock_file(
+            &self.dir.join(format!("budget-{credentials}.lock")),
+            deadline,
+        )?;
         // Held for a read and a small write.
         lock.lock().map_err(|e| self.err("lock budget", e))?;
         let path = self.dir.join(format!("budget-{credentials}.json"));
@@ -80,7 +84,7 @@ impl FileStore {
         if changed || repaired {
             record.version = FORMAT_VERSION;
             let bytes = serde_json::to_vec(&record).map_err(|e| self.err("encode", e))?;
-            self.write_atomic(&path, &bytes)?;
+            self.write_atomic(&path, &bytes, deadline)?;
         }
         Ok(value)
     }
@@ -98,11 +102,11 @@ impl SharedBudget for FileStore {
         capacity: u32,
         hold: Duration,
         now: SystemTime,
-        _deadline: Instant,
+        deadline: Instant,
     ) -> Result<SlotGrant, StoreError> {
         let now = unix_ms(now);
         let id = fastrand::u64(1..);
-        self.with_budget(credentials, now, Some(hold), |b| {
+        self.with_budget(credentials, now, Some(hold), deadline, |b| {
             if now < b.spent_until && now >= b.window.cooldown_until {
                 let wait = Duration::from_millis(b.spent_until - now);
                 return (
@@ -135,11 +139,11 @@ impl SharedBudget for FileStore {
         slot: u64,
         count_for: Duration,
         now: SystemTime,
-        _deadline: Instant,
+        deadline: Instant,
     ) -> Result<(), StoreError> {
         let now = unix_ms(now);
         let frees_at = now + count_for.as_millis() as u64;
-        self.with_budget(credentials, now, Some(count_for), |b| {
+        self.with_budget(credentials, now, Some(count_for), deadline, |b| {
             b.window.finish(slot, frees_at);
             ((), true)
         })
@@ -150,13 +154,13 @@ impl SharedBudget for FileStore {
         credentials: &str,
         pause: Duration,
         now: SystemTime,
-        _deadline: Instant,
+        deadline: Instant,
     ) -> Result<(), StoreError> {
         let now = unix_ms(now);
         let until = now + pause.as_millis() as u64;
         // A pause says nothing about the window: an unreadable budget is left for the next
         // take or finish to mark spent, and the cool-down holds in this process only.
-        self.with_budget(credentials, now, None, |b| {
+        self.with_budget(credentials, now, None, deadline, |b| {
             b.window.cool_down(until);
             ((), true)
         })
@@ -175,7 +179,9 @@ impl SharedBudget for FileStore {
             until_unix_ms: unix_ms(now) + ttl.as_millis() as u64,
         };
         let bytes = serde_json::to_vec(&record).map_err(|e| self.err("encode", e))?;
-        self.write_atomic(&self.refusal_path(key), &bytes)
+        // No deadline here: a directory in the way is cleared only if nobody holds the store
+        // directory's lock right now (never waited for); otherwise the next refusal clears it.
+        self.write_atomic(&self.refusal_path(key), &bytes, Instant::now())
     }
 
     fn remembered_refusal(

@@ -8,6 +8,19 @@ use super::{FileStore, LOCK_POLL_MAX, LOCK_POLL_MIN};
 use crate::store::{StoreError, StoreKey, StoreLock, poll_until};
 
 impl FileStore {
+    /// Takes `file`'s `flock`, trying until `deadline` (at least once). `false`: another
+    /// process held it all along.
+    pub(super) fn flock(&self, file: &File, deadline: Instant) -> Result<bool, StoreError> {
+        let got = poll_until(deadline, LOCK_POLL_MIN, LOCK_POLL_MAX, || {
+            match file.try_lock() {
+                Ok(()) => Ok(Some(())),
+                Err(TryLockError::WouldBlock) => Ok(None),
+                Err(TryLockError::Error(e)) => Err(self.err("lock", e)),
+            }
+        })?;
+        Ok(got.is_some())
+    }
+
     pub(super) fn fetch_lock(
         &self,
         key: &StoreKey,
@@ -15,7 +28,8 @@ impl FileStore {
         deadline: Instant,
     ) -> Result<Option<Box<dyn StoreLock>>, StoreError> {
         // flock needs no expiry: the OS releases it when the holder exits or crashes.
-        let file = self.open_lock_file(&format!("{}.lock", key.as_str()))?;
+        let path = self.dir.join(format!("{}.lock", key.as_str()));
+        let file = self.open_lock_file(&path, deadline)?;
         poll_until(deadline, LOCK_POLL_MIN, LOCK_POLL_MAX, || {
             match file.try_lock() {
                 Ok(()) => Ok(Some(Box::new(FileLock {

@@ -170,7 +170,7 @@ impl TokenStore for FileStore {
         key: &StoreKey,
         token: &StoredToken,
         now: SystemTime,
-        _deadline: Instant,
+        deadline: Instant,
     ) -> Result<bool, StoreError> {
         if let Some(old) = self.get(key, now)?
             && old.expires_at >= token.expires_at
@@ -186,7 +186,7 @@ impl TokenStore for FileStore {
             lifetime_ms: token.lifetime.as_millis() as u64,
         };
         let bytes = serde_json::to_vec(&record).map_err(|e| self.err("encode", e))?;
-        self.write_atomic(&self.token_path(key), &bytes)?;
+        self.write_atomic(&self.token_path(key), &bytes, deadline)?;
         Ok(true)
     }
 
