@@ -4,6 +4,7 @@ use super::*;
 use crate::scopes::Scopes;
 use crate::secret::ClientSecret;
 use crate::store::{RememberedRefusal, SharedBudget, SlotGrant};
+use std::fs::File;
 
 /// A deadline no test operation comes near.
 fn soon() -> Instant {
@@ -224,6 +225,38 @@ fn an_unreadable_budget_counts_as_spent() {
             cooldown: false
         }
     );
+    fs::remove_dir_all(&d).unwrap();
+}
+
+/// A budget lock somebody else holds is waited for until the caller's deadline, not longer:
+/// then the store fails (and the caller uses its outage budget).
+#[test]
+fn a_held_budget_lock_is_waited_for_until_the_deadline_only() {
+    let d = temp_dir("budget-held");
+    let s = FileStore::new(&d).unwrap();
+    let held = File::create(d.join("budget-c.lock")).unwrap();
+    held.lock().unwrap();
+    let t0 = UNIX_EPOCH + Duration::from_secs(1_000_000);
+    let hold = Duration::from_secs(70);
+    let start = Instant::now();
+    let deadline = start + Duration::from_millis(200);
+    let e = s.take_request_slot("c", 5, hold, t0, deadline).unwrap_err();
+    assert!(e.message.contains("budget lock"), "{e}");
+    let took = start.elapsed();
+    assert!(
+        took >= Duration::from_millis(200) && took < Duration::from_millis(400),
+        "{took:?}"
+    );
+    assert!(
+        s.finish_request_slot("c", 1, hold, t0, Instant::now())
+            .is_err()
+    );
+    held.unlock().unwrap();
+    assert!(matches!(
+        s.take_request_slot("c", 5, hold, t0, Instant::now())
+            .unwrap(),
+        SlotGrant::Granted(_)
+    ));
     fs::remove_dir_all(&d).unwrap();
 }
 
