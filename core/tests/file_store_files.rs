@@ -1,5 +1,5 @@
 //! The file store's files when they are not what they should be. At every path the store uses
-//! (token, refusal, fetch lock, budget, budget lock) a test puts a FIFO, a symlink to
+//! (token, refusal, fetch lock, guard, budget, budget lock) a test puts a FIFO, a symlink to
 //! `/dev/zero`, a symlink to a file outside the store, a directory or an oversized file, then
 //! checks that `token()` answers promptly, that the file is replaced by a proper one (the store
 //! recovers), and that nothing outside the store is read or written through a link.
@@ -175,6 +175,11 @@ fn a_broken_token_file_is_ignored_and_replaced() {
 #[test]
 fn a_broken_fetch_lock_file_is_replaced() {
     a_token_is_fetched_and_shared_despite("fetch lock", |p| &p.fetch_lock, false);
+}
+
+#[test]
+fn a_broken_guard_file_is_replaced() {
+    a_token_is_fetched_and_shared_despite("guard", |p| &p.guard, false);
 }
 
 #[test]

@@ -21,6 +21,27 @@ impl FileStore {
         Ok(got.is_some())
     }
 
+    /// Runs `f` holding `key`'s guard: the short lock around reading and then replacing or
+    /// deleting its token file, so that `put_if_newer` and `compare_delete` compare and change
+    /// the same token. Waited for until `deadline` at most (its holders only read and write a
+    /// small file, so a long wait means a stuck holder).
+    pub(super) fn with_guard<T>(
+        &self,
+        key: &StoreKey,
+        deadline: Instant,
+        f: impl FnOnce() -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let guard = self.open_lock_file(&self.guard_path(key), deadline)?;
+        if !self.flock(&guard, deadline)? {
+            return Err(self.err(
+                "lock token",
+                "another process held the token file's guard until the deadline",
+            ));
+        }
+        // Released when `guard` is closed, after `f`.
+        f()
+    }
+
     pub(super) fn fetch_lock(
         &self,
         key: &StoreKey,

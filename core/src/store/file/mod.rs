@@ -3,8 +3,13 @@
 //!
 //! Files are `0600` in a `0700` directory owned by the user; a directory that is a symlink, not
 //! owned by the user, or writable by others is refused. Tokens are replaced atomically (temp file,
-//! fsync, rename). A fetch holds an advisory lock (`flock`) on a per-key lock file, which the OS
-//! drops if the holder dies. The request budget is shared through the same directory.
+//! fsync, rename), and only under the key's *guard* (a short `flock` on `<key>.guard`), so that
+//! `put_if_newer` and `compare_delete` compare and change the same token: a newer token renamed
+//! into place between a read and a write is never overwritten or deleted. A fetch holds an
+//! advisory lock (`flock`) on a per-key lock file, which the OS drops if the holder dies. The
+//! request budget is shared through the same directory. Every lock is taken by polling until the
+//! caller's deadline (`lock`), never by a blocking `flock`; how files are opened and repaired is
+//! in `io`.
 
 mod budget;
 mod io;
@@ -42,6 +47,25 @@ struct TokenRecord {
     /// The lifetime it was granted with (adopters cap their windows by it).
     lifetime_ms: u64,
 }
+
+// Code a test runs between the read and the write of `put_if_newer` / `compare_delete` (on
+// the calling thread), to force the interleavings the guard is there for.
+#[cfg(test)]
+thread_local! {
+    static BETWEEN_READ_AND_WRITE: std::cell::RefCell<Option<Box<dyn FnOnce()>>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+#[cfg(test)]
+fn between_read_and_write() {
+    let hook = BETWEEN_READ_AND_WRITE.with(|h| h.borrow_mut().take());
+    if let Some(f) = hook {
+        f();
+    }
+}
+
+#[cfg(not(test))]
+fn between_read_and_write() {}
 
 /// Version 1 files (no lifetime, send-time budgets) are ignored and replaced.
 const FORMAT_VERSION: u32 = 2;
@@ -93,6 +117,10 @@ impl FileStore {
 
     fn token_path(&self, key: &StoreKey) -> PathBuf {
         self.dir.join(format!("{}.token", key.as_str()))
+    }
+
+    fn guard_path(&self, key: &StoreKey) -> PathBuf {
+        self.dir.join(format!("{}.guard", key.as_str()))
     }
 
     fn err(&self, what: &str, e: impl std::fmt::Display) -> StoreError {
@@ -172,11 +200,6 @@ impl TokenStore for FileStore {
         now: SystemTime,
         deadline: Instant,
     ) -> Result<bool, StoreError> {
-        if let Some(old) = self.get(key, now)?
-            && old.expires_at >= token.expires_at
-        {
-            return Ok(false);
-        }
         let record = TokenRecord {
             version: FORMAT_VERSION,
             access_token: token.access_token.clone(),
@@ -186,8 +209,16 @@ impl TokenStore for FileStore {
             lifetime_ms: token.lifetime.as_millis() as u64,
         };
         let bytes = serde_json::to_vec(&record).map_err(|e| self.err("encode", e))?;
-        self.write_atomic(&self.token_path(key), &bytes, deadline)?;
-        Ok(true)
+        self.with_guard(key, deadline, || {
+            if let Some(old) = self.get(key, now)?
+                && old.expires_at >= token.expires_at
+            {
+                return Ok(false);
+            }
+            between_read_and_write();
+            self.write_atomic(&self.token_path(key), &bytes, deadline)?;
+            Ok(true)
+        })
     }
 
     fn lock(
@@ -203,17 +234,20 @@ impl TokenStore for FileStore {
         &self,
         key: &StoreKey,
         access_token: &str,
-        _deadline: Instant,
+        deadline: Instant,
     ) -> Result<bool, StoreError> {
-        match self.get(key, SystemTime::now())? {
-            Some(t) if t.access_token == access_token => {
-                match fs::remove_file(self.token_path(key)) {
-                    Ok(()) => Ok(true),
-                    Err(e) if e.kind() == stdio::ErrorKind::NotFound => Ok(false),
-                    Err(e) => Err(self.err("delete", e)),
+        self.with_guard(key, deadline, || {
+            match self.get(key, SystemTime::now())? {
+                Some(t) if t.access_token == access_token => {
+                    between_read_and_write();
+                    match fs::remove_file(self.token_path(key)) {
+                        Ok(()) => Ok(true),
+                        Err(e) if e.kind() == stdio::ErrorKind::NotFound => Ok(false),
+                        Err(e) => Err(self.err("delete", e)),
+                    }
                 }
+                _ => Ok(false),
             }
-            _ => Ok(false),
-        }
+        })
     }
 }

@@ -4,7 +4,9 @@ use super::*;
 use crate::scopes::Scopes;
 use crate::secret::ClientSecret;
 use crate::store::{RememberedRefusal, SharedBudget, SlotGrant};
+use std::cell::RefCell;
 use std::fs::File;
+use std::rc::Rc;
 
 /// A deadline no test operation comes near.
 fn soon() -> Instant {
@@ -104,6 +106,94 @@ fn put_if_newer_and_compare_delete() {
     assert!(!s.compare_delete(&key(), "old", soon()).unwrap());
     assert!(s.compare_delete(&key(), "new", soon()).unwrap());
     assert_eq!(s.get(&key(), NOW).unwrap(), None);
+    fs::remove_dir_all(&d).unwrap();
+}
+
+/// Runs `f` (another process's store call) the next time this thread's store call has read
+/// the token file and not yet written it; what `f` returned comes back through the slot.
+fn between_read_and_write<T: 'static>(f: impl FnOnce() -> T + 'static) -> Rc<RefCell<Option<T>>> {
+    let slot = Rc::new(RefCell::new(None));
+    let out = Rc::clone(&slot);
+    BETWEEN_READ_AND_WRITE.with(|h| {
+        *h.borrow_mut() = Some(Box::new(move || *out.borrow_mut() = Some(f())));
+    });
+    slot
+}
+
+/// Another process stores a newer token between compare_delete's read (which still finds the
+/// refused one) and its delete: the newer token must survive. With the guard, the other
+/// process's write cannot happen in between (it finds the guard held; here it tries once and
+/// fails), and it succeeds afterwards.
+#[test]
+fn compare_delete_never_deletes_a_token_stored_after_its_read() {
+    let d = temp_dir("cas-delete");
+    let a = FileStore::new(&d).unwrap();
+    let b = Rc::new(FileStore::new(&d).unwrap());
+    a.put_if_newer(&key(), &tok("refused", 100), NOW, soon())
+        .unwrap();
+    let other = Rc::clone(&b);
+    let newer = between_read_and_write(move || {
+        other.put_if_newer(&key(), &tok("newer", 200), NOW, Instant::now())
+    });
+    assert!(a.compare_delete(&key(), "refused", soon()).unwrap());
+    let newer = newer
+        .borrow_mut()
+        .take()
+        .expect("the other write ran in between");
+    if let Ok(true) = newer {
+        assert_eq!(
+            a.get(&key(), NOW).unwrap().map(|t| t.access_token),
+            Some("newer".into()),
+            "a token stored after compare_delete's read was deleted"
+        );
+    }
+    assert!(newer.is_err(), "the other write waited for the guard");
+    assert!(
+        b.put_if_newer(&key(), &tok("newer", 200), NOW, soon())
+            .unwrap()
+    );
+    assert_eq!(a.get(&key(), NOW).unwrap().unwrap().access_token, "newer");
+    fs::remove_dir_all(&d).unwrap();
+}
+
+/// Another process stores a newer token between put_if_newer's read (which finds an older
+/// one) and its write: the newer token must not be overwritten by the older.
+#[test]
+fn put_if_newer_never_overwrites_a_newer_token_stored_after_its_read() {
+    let d = temp_dir("cas-put");
+    let a = FileStore::new(&d).unwrap();
+    let b = Rc::new(FileStore::new(&d).unwrap());
+    a.put_if_newer(&key(), &tok("t100", 100), NOW, soon())
+        .unwrap();
+    let other = Rc::clone(&b);
+    let newest = between_read_and_write(move || {
+        other.put_if_newer(&key(), &tok("t300", 300), NOW, Instant::now())
+    });
+    assert!(
+        a.put_if_newer(&key(), &tok("t200", 200), NOW, soon())
+            .unwrap()
+    );
+    let newest = newest
+        .borrow_mut()
+        .take()
+        .expect("the other write ran in between");
+    if let Ok(true) = newest {
+        assert_eq!(
+            a.get(&key(), NOW).unwrap().unwrap().access_token,
+            "t300",
+            "a newer token was overwritten by an older one"
+        );
+    }
+    assert!(newest.is_err(), "the other write waited for the guard");
+    assert!(
+        b.put_if_newer(&key(), &tok("t300", 300), NOW, soon())
+            .unwrap()
+    );
+    assert!(
+        !a.put_if_newer(&key(), &tok("t200", 200), NOW, soon())
+            .unwrap()
+    );
+    assert_eq!(a.get(&key(), NOW).unwrap().unwrap().access_token, "t300");
     fs::remove_dir_all(&d).unwrap();
 }
 
