@@ -174,7 +174,7 @@ fn a_broken_token_file_is_ignored_and_replaced() {
 
 #[test]
 fn a_broken_fetch_lock_file_is_replaced() {
-    a_token_is_fetched_and_shared_despite("fetch lock", |p| &p.fetch_lock, false);
+    a_token_is_fetched_and_shared_despite("fetch lock", |p| &p.fetch_lock, true);
 }
 
 #[test]

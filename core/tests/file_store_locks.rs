@@ -22,8 +22,8 @@ use std::time::{Duration, Instant};
 
 use officernd_auth::{FileStore, TokenClient, TokenStore};
 use officernd_auth_testkit::{DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, MockConfig, MockServer};
-use serde_json::json;
-use store_files::{Paths, StoreDir};
+use serde_json::{Value, json};
+use store_files::{Paths, StoreDir, bounded};
 
 const SCOPES: &str = "officernd.api.read";
 /// The waiting clients' timeout (their deadline).
@@ -247,4 +247,67 @@ fn a_stopped_holder_of_the_budget_lock_delays_no_call_past_its_deadline() {
         "the refusal names the store outage: {e}"
     );
     assert_eq!(server.token_requests(), 1, "nothing sent without a slot");
+}
+
+/// A live process that holds a key's fetch lock and sleeps forever: once the TTL it took the
+/// lock with has passed, exactly one of three waiting processes fetches, the others adopt its
+/// token, and all of them get it within their timeout.
+#[test]
+fn a_fetch_lock_held_by_a_sleeping_process_expires_after_its_ttl() {
+    let server = mock();
+    let dir = StoreDir::new("fetch-lock-sleeper");
+    let url = server.token_url();
+    let dir_s = dir.path.to_str().unwrap();
+    let _held = holder(&[
+        ("HOLDER", "fetch-lock"),
+        ("HOLDER_DIR", dir_s),
+        ("HOLDER_URL", &url),
+        ("HOLDER_TTL_MS", "500"),
+    ]);
+    let mut waiters: Vec<Proc> = (0..3)
+        .map(|_| Proc::spawn("waiter", &[("WAITER", dir_s), ("WAITER_URL", &url)]))
+        .collect();
+    for (i, w) in waiters.iter_mut().enumerate() {
+        let r: Value = serde_json::from_str(&w.line("RESULT ")).expect("result json");
+        assert_eq!(r["ok"], true, "waiter {i}: {r}");
+        let ms = r["ms"].as_u64().unwrap();
+        assert!(
+            Duration::from_millis(ms) <= TIMEOUT,
+            "waiter {i} took {ms} ms"
+        );
+    }
+    assert_eq!(
+        server.token_requests(),
+        1,
+        "exactly one waiter fetched after the holder's TTL"
+    );
+}
+
+/// The same with a holder stopped by SIGSTOP, and the waiting client in this process.
+#[test]
+fn a_fetch_lock_held_by_a_stopped_process_expires_after_its_ttl() {
+    let server = mock();
+    let dir = StoreDir::new("fetch-lock-stopped");
+    let url = server.token_url();
+    let held = holder(&[
+        ("HOLDER", "fetch-lock"),
+        ("HOLDER_DIR", dir.path.to_str().unwrap()),
+        ("HOLDER_URL", &url),
+        ("HOLDER_TTL_MS", "300"),
+    ]);
+    held.signal(libc::SIGSTOP);
+    let c = client(&url, &dir.path);
+    let (r, took) = bounded(
+        WATCHDOG,
+        "token() behind a stopped lock holder",
+        move || c.token(),
+    );
+    let t = r.expect("a token once the holder's TTL passed");
+    assert!(took <= TIMEOUT, "took {took:?}");
+    assert_eq!(server.token_requests(), 1);
+    // The token is in the store for the others.
+    let again = client(&url, &dir.path).token().unwrap();
+    assert_eq!(again, t);
+    assert_eq!(server.token_requests(), 1);
+    drop(held);
 }

@@ -220,6 +220,44 @@ fn lock_excludes_a_second_holder_until_released() {
     fs::remove_dir_all(&d).unwrap();
 }
 
+/// A fetch lock whose holder outlived its TTL is taken over by one waiter (whose expiry then
+/// holds the others off); the takeover never releases the stuck holder's flock.
+#[test]
+fn a_fetch_lock_held_past_its_ttl_is_outlived_by_one_waiter() {
+    let d = temp_dir("lock-ttl");
+    let (stuck, a, b) = (
+        FileStore::new(&d).unwrap(),
+        FileStore::new(&d).unwrap(),
+        FileStore::new(&d).unwrap(),
+    );
+    let now = Instant::now();
+    let ten = Duration::from_secs(10);
+    let held = stuck
+        .lock(&key(), Duration::from_secs(60), now)
+        .unwrap()
+        .unwrap();
+    assert!(
+        a.lock(&key(), ten, now).unwrap().is_none(),
+        "not expired yet"
+    );
+    drop(held);
+
+    // A holder that took it with no time at all: expired at once.
+    let _held = stuck.lock(&key(), Duration::ZERO, now).unwrap().unwrap();
+    let outlived = a.lock(&key(), ten, now).unwrap().expect("taken over");
+    assert!(
+        b.lock(&key(), ten, now).unwrap().is_none(),
+        "the one who took over holds the others off for its own TTL"
+    );
+    outlived.release().unwrap();
+    let raw = File::open(d.join(format!("{}.lock", key().as_str()))).unwrap();
+    assert!(
+        matches!(raw.try_lock(), Err(std::fs::TryLockError::WouldBlock)),
+        "the stuck holder still has its flock"
+    );
+    fs::remove_dir_all(&d).unwrap();
+}
+
 #[test]
 fn budget_is_shared_through_the_directory() {
     let d = temp_dir("budget");
