@@ -6,10 +6,12 @@
 //! fsync, rename), and only under the key's *guard* (a short `flock` on `<key>.guard`), so that
 //! `put_if_newer` and `compare_delete` compare and change the same token: a newer token renamed
 //! into place between a read and a write is never overwritten or deleted. A fetch holds an
-//! advisory lock (`flock`) on a per-key lock file, which the OS drops if the holder dies. The
-//! request budget is shared through the same directory. Every lock is taken by polling until the
-//! caller's deadline (`lock`), never by a blocking `flock`; how files are opened and repaired is
-//! in `io`.
+//! advisory lock (`flock`) on a per-key lock file, which the OS drops if the holder dies and
+//! which the others stop respecting once the TTL its holder recorded has passed (a live but
+//! stuck holder). The request budget is shared through the same directory (`budget`; an
+//! unreadable budget counts as spent). Every lock is taken by polling until the caller's
+//! deadline, never by a blocking `flock` (`lock`); every file is opened without following links
+//! or blocking, and read only if it is a small regular file (`io`).
 
 mod budget;
 mod io;
@@ -69,7 +71,7 @@ fn between_read_and_write() {}
 
 /// Version 1 files (no lifetime, send-time budgets) are ignored and replaced.
 const FORMAT_VERSION: u32 = 2;
-/// Poll interval bounds while another process holds the fetch lock.
+/// Poll interval bounds while another process holds a lock.
 const LOCK_POLL_MIN: Duration = Duration::from_millis(5);
 const LOCK_POLL_MAX: Duration = Duration::from_millis(100);
 
