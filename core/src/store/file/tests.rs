@@ -372,7 +372,7 @@ fn a_held_budget_lock_is_waited_for_until_the_deadline_only() {
     assert!(e.message.contains("budget lock"), "{e}");
     let took = start.elapsed();
     assert!(
-        took >= Duration::from_millis(200) && took < Duration::from_millis(400),
+        took >= Duration::from_millis(200) && took < Duration::from_secs(1),
         "{took:?}"
     );
     assert!(
