@@ -164,7 +164,11 @@ impl TokenClient {
         let dropped = self.shared.flight.invalidate(token);
         if let Some(store) = &self.config.store {
             self.shared.health.check_write(
-                store.compare_delete(&self.shared.key, token.access_token()),
+                store.compare_delete(
+                    &self.shared.key,
+                    token.access_token(),
+                    self.config.clock.now() + self.config.timeout,
+                ),
                 "token dropped from memory only",
                 |deleted| *deleted,
             );

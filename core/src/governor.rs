@@ -132,6 +132,8 @@ fn ms(d: Duration) -> u64 {
 pub(crate) struct Permit {
     local: u64,
     shared: Option<u64>,
+    /// The attempt's deadline: how long the store may take to finish its slot.
+    deadline: Instant,
 }
 
 /// Admission state for one set of credentials in this process, on monotonic time.
@@ -385,6 +387,8 @@ impl Quota<'_> {
         wall: SystemTime,
         attempt_limit: Duration,
     ) -> Result<Permit, Error> {
+        // The caller's deadline: no store call of this attempt waits past it.
+        let deadline = now + attempt_limit;
         let local = {
             let mut g = self.governor.lock();
             let local = g.acquire(now, attempt_limit)?;
@@ -404,6 +408,7 @@ impl Quota<'_> {
             return Ok(Permit {
                 local,
                 shared: None,
+                deadline,
             });
         };
         let answer = store.take_request_slot(
@@ -411,6 +416,7 @@ impl Quota<'_> {
             self.rule.capacity,
             self.rule.hold(attempt_limit),
             wall,
+            deadline,
         );
         let outage = answer
             .as_ref()
@@ -429,7 +435,7 @@ impl Quota<'_> {
                 // count them too.
                 for hold in unknown {
                     self.health.check_write(
-                        store.take_request_slot(credentials, u32::MAX, hold, wall),
+                        store.take_request_slot(credentials, u32::MAX, hold, wall, deadline),
                         "requests sent during the outage are not in the shared budget",
                         |_| true,
                     );
@@ -437,6 +443,7 @@ impl Quota<'_> {
                 Ok(Permit {
                     local,
                     shared: Some(id),
+                    deadline,
                 })
             }
             Some(SlotGrant::Wait { wait, cooldown }) => {
@@ -451,6 +458,7 @@ impl Quota<'_> {
                 Ok(()) => Ok(Permit {
                     local,
                     shared: None,
+                    deadline,
                 }),
                 Err(w) => {
                     g.refund(local);
@@ -488,14 +496,20 @@ impl Quota<'_> {
         if let Some((store, credentials)) = self.shared {
             if let Some(id) = permit.shared {
                 self.health.check_write(
-                    store.finish_request_slot(credentials, id, self.rule.after_end(), wall),
+                    store.finish_request_slot(
+                        credentials,
+                        id,
+                        self.rule.after_end(),
+                        wall,
+                        permit.deadline,
+                    ),
                     "its slot counts until its deadline",
                     |_| true,
                 );
             }
             if let Some((d, _)) = pause {
                 self.health.check_write(
-                    store.start_cooldown(credentials, d, wall),
+                    store.start_cooldown(credentials, d, wall, permit.deadline),
                     "the cool-down holds in this process only",
                     |_| true,
                 );

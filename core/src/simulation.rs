@@ -386,6 +386,7 @@ impl TokenStore for SimStore {
         key: &StoreKey,
         token: &StoredToken,
         now: SystemTime,
+        _deadline: Instant,
     ) -> std::result::Result<bool, StoreError> {
         self.op(|w, t| {
             let expires = (t as i64 + rel_ms(token.expires_at, now)).max(0) as u64;
@@ -441,6 +442,7 @@ impl TokenStore for SimStore {
         &self,
         key: &StoreKey,
         access_token: &str,
+        _deadline: Instant,
     ) -> std::result::Result<bool, StoreError> {
         self.op(|w, _| {
             if w.tokens.get(key).is_some_and(|(t, ..)| t == access_token) {
@@ -466,6 +468,7 @@ impl SharedBudget for SimStore {
         capacity: u32,
         hold: Duration,
         _now: SystemTime,
+        _deadline: Instant,
     ) -> std::result::Result<SlotGrant, StoreError> {
         self.op(|w, t| {
             w.next_id += 1;
@@ -487,6 +490,7 @@ impl SharedBudget for SimStore {
         slot: u64,
         count_for: Duration,
         _now: SystemTime,
+        _deadline: Instant,
     ) -> std::result::Result<(), StoreError> {
         self.op(|w, t| {
             if let Some(b) = w.budgets.get_mut(credentials) {
@@ -500,6 +504,7 @@ impl SharedBudget for SimStore {
         credentials: &str,
         pause: Duration,
         _now: SystemTime,
+        _deadline: Instant,
     ) -> std::result::Result<(), StoreError> {
         self.op(|w, t| {
             w.budgets
@@ -804,9 +809,13 @@ fn dies_holding_a_slot(sched: &Arc<Sched>, store: &Arc<dyn TokenStore>, p: &Para
         "sim-client",
     );
     let hold = p.rule.hold(p.timeout);
-    if let Ok(SlotGrant::Granted(_)) =
-        store.take_request_slot(&cred, p.rule.capacity, hold, SystemTime::now())
-    {
+    if let Ok(SlotGrant::Granted(_)) = store.take_request_slot(
+        &cred,
+        p.rule.capacity,
+        hold,
+        SystemTime::now(),
+        Instant::now(),
+    ) {
         sched.with(|st| {
             let at = st.now + MS(st.rng.u64(0..p.timeout.as_millis() as u64));
             st.world.arrive(at);

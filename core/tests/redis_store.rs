@@ -111,19 +111,22 @@ fn shared_through_redis_degrades_during_an_outage_and_recovers() {
 #[test]
 fn the_redis_budget_ignores_the_hosts_clocks() {
     use officernd_auth::{SharedBudget, SlotGrant};
-    use std::time::SystemTime;
+    use std::time::{Instant, SystemTime};
     let redis = RedisServer::start();
+    let deadline = Instant::now() + Duration::from_secs(5);
     let store = RedisStore::new(&redis.url()).unwrap();
     let hold = Duration::from_secs(70);
     for _ in 0..5 {
         let g = store
-            .take_request_slot("skew", 5, hold, SystemTime::now())
+            .take_request_slot("skew", 5, hold, SystemTime::now(), deadline)
             .unwrap();
         assert!(matches!(g, SlotGrant::Granted(_)));
     }
     for ahead in [3, 61, 3600] {
         let host = SystemTime::now() + Duration::from_secs(ahead);
-        let g = store.take_request_slot("skew", 5, hold, host).unwrap();
+        let g = store
+            .take_request_slot("skew", 5, hold, host, deadline)
+            .unwrap();
         assert!(
             matches!(g, SlotGrant::Wait { .. }),
             "{ahead} s ahead: {g:?}"

@@ -55,7 +55,7 @@ impl Source for StoreFirst<'_> {
                 lifetime: e.lifetime,
             };
             self.health.check_write(
-                self.store.put_if_newer(self.key, &stored, now),
+                self.store.put_if_newer(self.key, &stored, now, deadline),
                 "token kept in memory only",
                 |written| *written,
             );

@@ -68,6 +68,7 @@ impl TokenStore for MemoryStore {
         key: &StoreKey,
         token: &StoredToken,
         _now: SystemTime,
+        _deadline: Instant,
     ) -> Result<bool, StoreError> {
         let mut st = self.state();
         match st.tokens.get(key) {
@@ -114,7 +115,12 @@ impl TokenStore for MemoryStore {
         }
     }
 
-    fn compare_delete(&self, key: &StoreKey, access_token: &str) -> Result<bool, StoreError> {
+    fn compare_delete(
+        &self,
+        key: &StoreKey,
+        access_token: &str,
+        _deadline: Instant,
+    ) -> Result<bool, StoreError> {
         let mut st = self.state();
         if st
             .tokens
@@ -177,6 +183,7 @@ impl SharedBudget for MemoryStore {
         capacity: u32,
         hold: Duration,
         now: SystemTime,
+        _deadline: Instant,
     ) -> Result<SlotGrant, StoreError> {
         let mut st = self.state();
         st.next_lock_id += 1;
@@ -200,6 +207,7 @@ impl SharedBudget for MemoryStore {
         slot: u64,
         count_for: Duration,
         now: SystemTime,
+        _deadline: Instant,
     ) -> Result<(), StoreError> {
         if let Some(w) = self.state().budgets.get_mut(credentials) {
             w.finish(slot, unix_ms(now) + count_for.as_millis() as u64);
@@ -212,6 +220,7 @@ impl SharedBudget for MemoryStore {
         credentials: &str,
         pause: Duration,
         now: SystemTime,
+        _deadline: Instant,
     ) -> Result<(), StoreError> {
         let mut st = self.state();
         let w = st.budgets.entry(credentials.to_owned()).or_default();
@@ -251,6 +260,11 @@ impl SharedBudget for MemoryStore {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A deadline no test operation comes near.
+    fn soon() -> Instant {
+        Instant::now() + Duration::from_secs(5)
+    }
     use crate::scopes::Scopes;
     use crate::secret::ClientSecret;
     use crate::store::{StoredToken, TokenStore};
@@ -279,11 +293,11 @@ mod tests {
         let m = MemoryStore::new();
         let k = key("a");
         let now = SystemTime::now();
-        assert!(m.put_if_newer(&k, &tok("t1", 100), now).unwrap());
-        assert!(!m.put_if_newer(&k, &tok("t0", 50), now).unwrap());
+        assert!(m.put_if_newer(&k, &tok("t1", 100), now, soon()).unwrap());
+        assert!(!m.put_if_newer(&k, &tok("t0", 50), now, soon()).unwrap());
         assert_eq!(m.get(&k, now).unwrap().unwrap().access_token, "t1");
-        assert!(!m.compare_delete(&k, "t0").unwrap());
-        assert!(m.compare_delete(&k, "t1").unwrap());
+        assert!(!m.compare_delete(&k, "t0", soon()).unwrap());
+        assert!(m.compare_delete(&k, "t1", soon()).unwrap());
         assert!(m.get(&k, now).unwrap().is_none());
     }
 
@@ -312,26 +326,27 @@ mod tests {
         let m = MemoryStore::new();
         let t0 = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000_000);
         let hold = Duration::from_secs(70);
-        let SlotGrant::Granted(id) = m.take_request_slot("c", 1, hold, t0).unwrap() else {
+        let SlotGrant::Granted(id) = m.take_request_slot("c", 1, hold, t0, soon()).unwrap() else {
             panic!("granted")
         };
         assert!(matches!(
-            m.take_request_slot("c", 1, hold, t0).unwrap(),
+            m.take_request_slot("c", 1, hold, t0, soon()).unwrap(),
             SlotGrant::Wait {
                 cooldown: false,
                 ..
             }
         ));
-        m.finish_request_slot("c", id, Duration::from_secs(61), t0)
+        m.finish_request_slot("c", id, Duration::from_secs(61), t0, soon())
             .unwrap();
         let later = t0 + Duration::from_secs(61);
         assert!(matches!(
-            m.take_request_slot("c", 1, hold, later).unwrap(),
+            m.take_request_slot("c", 1, hold, later, soon()).unwrap(),
             SlotGrant::Granted(_)
         ));
-        m.start_cooldown("d", Duration::from_secs(5), t0).unwrap();
+        m.start_cooldown("d", Duration::from_secs(5), t0, soon())
+            .unwrap();
         assert_eq!(
-            m.take_request_slot("d", 5, hold, t0).unwrap(),
+            m.take_request_slot("d", 5, hold, t0, soon()).unwrap(),
             SlotGrant::Wait {
                 wait: Duration::from_secs(5),
                 cooldown: true

@@ -195,12 +195,14 @@ pub trait TokenStore: SharedBudget + Send + Sync + fmt::Debug {
     fn get(&self, key: &StoreKey, now: SystemTime) -> Result<Option<StoredToken>, StoreError>;
 
     /// Stores `token` unless the store already holds one that expires later. Returns whether
-    /// it was written. `now` is the caller's wall clock, the one `token.expires_at` is on.
+    /// it was written. `now` is the caller's wall clock, the one `token.expires_at` is on. A
+    /// store that must wait for a lock to compare and write waits until `deadline` at most.
     fn put_if_newer(
         &self,
         key: &StoreKey,
         token: &StoredToken,
         now: SystemTime,
+        deadline: Instant,
     ) -> Result<bool, StoreError>;
 
     /// Takes the fetch lock for `key`, held at most `ttl` (a crashed holder never blocks others
@@ -213,8 +215,14 @@ pub trait TokenStore: SharedBudget + Send + Sync + fmt::Debug {
     ) -> Result<Option<Box<dyn StoreLock>>, StoreError>;
 
     /// Deletes the stored token for `key` only if it is still `access_token` (another worker may
-    /// already have stored a newer one). Returns whether it was deleted.
-    fn compare_delete(&self, key: &StoreKey, access_token: &str) -> Result<bool, StoreError>;
+    /// already have stored a newer one). Returns whether it was deleted. A store that must wait
+    /// for a lock to compare and delete waits until `deadline` at most.
+    fn compare_delete(
+        &self,
+        key: &StoreKey,
+        access_token: &str,
+        deadline: Instant,
+    ) -> Result<bool, StoreError>;
 }
 
 /// Opens a store from the spelling every binding accepts (`store` / `store_path` options,
@@ -320,6 +328,8 @@ pub(crate) fn unix_ms(t: SystemTime) -> u64 {
 /// request and remember nothing; the in-process governor still applies.
 ///
 /// `now` is the caller's wall clock; stores with a clock of their own (Redis) use theirs.
+/// `deadline` is the caller's: a store that waits for a lock (the file store) gives up then and
+/// fails (the caller falls back to its outage budget); a store that answers late fails too.
 pub trait SharedBudget {
     /// Takes one request slot from the budget of `credentials` (an opaque hash of token URL and
     /// client id) for `capacity` requests per window. The slot counts for `hold` at most (the
@@ -330,8 +340,9 @@ pub trait SharedBudget {
         capacity: u32,
         hold: Duration,
         now: SystemTime,
+        deadline: Instant,
     ) -> Result<SlotGrant, StoreError> {
-        let _ = (credentials, capacity, hold, now);
+        let _ = (credentials, capacity, hold, now, deadline);
         Ok(SlotGrant::Granted(0))
     }
 
@@ -342,8 +353,9 @@ pub trait SharedBudget {
         slot: u64,
         count_for: Duration,
         now: SystemTime,
+        deadline: Instant,
     ) -> Result<(), StoreError> {
-        let _ = (credentials, slot, count_for, now);
+        let _ = (credentials, slot, count_for, now, deadline);
         Ok(())
     }
 
@@ -354,8 +366,9 @@ pub trait SharedBudget {
         credentials: &str,
         pause: Duration,
         now: SystemTime,
+        deadline: Instant,
     ) -> Result<(), StoreError> {
-        let _ = (credentials, pause, now);
+        let _ = (credentials, pause, now, deadline);
         Ok(())
     }
 

@@ -384,6 +384,7 @@ impl TokenStore for RedisStore {
         key: &StoreKey,
         token: &StoredToken,
         now: SystemTime,
+        _deadline: Instant,
     ) -> Result<bool, StoreError> {
         let k = self.key("token", key.as_str());
         // The key lives as long as the token; readers decide whether it is still fresh.
@@ -435,7 +436,12 @@ impl TokenStore for RedisStore {
         })
     }
 
-    fn compare_delete(&self, key: &StoreKey, access_token: &str) -> Result<bool, StoreError> {
+    fn compare_delete(
+        &self,
+        key: &StoreKey,
+        access_token: &str,
+        _deadline: Instant,
+    ) -> Result<bool, StoreError> {
         let k = self.key("token", key.as_str());
         let n: i64 = self.with_conn("delete", |c| {
             Script::new(COMPARE_DELETE_FIELD)
@@ -455,6 +461,7 @@ impl SharedBudget for RedisStore {
         capacity: u32,
         hold: Duration,
         _now: SystemTime,
+        _deadline: Instant,
     ) -> Result<SlotGrant, StoreError> {
         self.take_slot_at(credentials, capacity, hold, fastrand::u64(1..), None)
     }
@@ -465,6 +472,7 @@ impl SharedBudget for RedisStore {
         slot: u64,
         count_for: Duration,
         _now: SystemTime,
+        _deadline: Instant,
     ) -> Result<(), StoreError> {
         self.finish_slot_at(credentials, slot, count_for, None)
     }
@@ -474,6 +482,7 @@ impl SharedBudget for RedisStore {
         credentials: &str,
         pause: Duration,
         _now: SystemTime,
+        _deadline: Instant,
     ) -> Result<(), StoreError> {
         self.cool_down_at(credentials, pause, None)
     }
