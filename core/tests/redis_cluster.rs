@@ -66,7 +66,16 @@ fn every_store_operation_runs_on_a_redis_cluster_node() {
         expires_at: now + HOUR,
         lifetime: HOUR,
     };
-    assert!(store.put_if_newer(&key, &token, now).unwrap());
+    assert!(
+        store
+            .put_if_newer(
+                &key,
+                &token,
+                now,
+                std::time::Instant::now() + std::time::Duration::from_secs(5)
+            )
+            .unwrap()
+    );
     assert_eq!(
         store.get(&key, now).unwrap().unwrap().access_token,
         "cluster-token"
@@ -76,24 +85,55 @@ fn every_store_operation_runs_on_a_redis_cluster_node() {
         .unwrap()
         .expect("free lock");
     lock.release().unwrap();
-    assert!(store.compare_delete(&key, "cluster-token").unwrap());
+    assert!(
+        store
+            .compare_delete(
+                &key,
+                "cluster-token",
+                std::time::Instant::now() + std::time::Duration::from_secs(5)
+            )
+            .unwrap()
+    );
 
     let credentials = StoreKey::credentials("https://t/oauth/token", "id");
     let SlotGrant::Granted(slot) = store
-        .take_request_slot(&credentials, 5, MINUTE, now)
+        .take_request_slot(
+            &credentials,
+            5,
+            MINUTE,
+            now,
+            std::time::Instant::now() + std::time::Duration::from_secs(5),
+        )
         .unwrap()
     else {
         panic!("first slot refused")
     };
     store
-        .finish_request_slot(&credentials, slot, MINUTE, now)
+        .finish_request_slot(
+            &credentials,
+            slot,
+            MINUTE,
+            now,
+            std::time::Instant::now() + std::time::Duration::from_secs(5),
+        )
         .unwrap();
     store
-        .start_cooldown(&credentials, Duration::from_secs(5), now)
+        .start_cooldown(
+            &credentials,
+            Duration::from_secs(5),
+            now,
+            std::time::Instant::now() + std::time::Duration::from_secs(5),
+        )
         .unwrap();
     assert!(matches!(
         store
-            .take_request_slot(&credentials, 5, MINUTE, now)
+            .take_request_slot(
+                &credentials,
+                5,
+                MINUTE,
+                now,
+                std::time::Instant::now() + std::time::Duration::from_secs(5)
+            )
             .unwrap(),
         SlotGrant::Wait { cooldown: true, .. }
     ));

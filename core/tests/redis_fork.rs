@@ -186,12 +186,22 @@ fn forty_children_forked_during_redis_calls_each_use_their_own_connection() {
     let now = SystemTime::now();
     assert!(
         store
-            .put_if_newer(&hammered, &stored("hammer-token"), now)
+            .put_if_newer(
+                &hammered,
+                &stored("hammer-token"),
+                now,
+                std::time::Instant::now() + std::time::Duration::from_secs(5)
+            )
             .unwrap()
     );
     assert!(
         store
-            .put_if_newer(&probe, &stored("probe-token"), now)
+            .put_if_newer(
+                &probe,
+                &stored("probe-token"),
+                now,
+                std::time::Instant::now() + std::time::Duration::from_secs(5)
+            )
             .unwrap()
     );
 

@@ -183,7 +183,15 @@ fn a_wrong_ca_or_password_is_a_clear_error_that_never_shows_the_password() {
         expires_at: now + HOUR,
         lifetime: HOUR,
     };
-    assert!(good.put_if_newer(&probe_key(), &token, now).unwrap());
+    assert!(
+        good.put_if_newer(
+            &probe_key(),
+            &token,
+            now,
+            std::time::Instant::now() + std::time::Duration::from_secs(5)
+        )
+        .unwrap()
+    );
     assert_eq!(
         good.get(&probe_key(), now).unwrap().unwrap().access_token,
         "tls-token"

@@ -46,8 +46,9 @@ impl TokenStore for ReadOnly {
         k: &StoreKey,
         t: &StoredToken,
         now: SystemTime,
+        deadline: Instant,
     ) -> Result<bool, StoreError> {
-        self.write(|| self.inner.put_if_newer(k, t, now))
+        self.write(|| self.inner.put_if_newer(k, t, now, deadline))
     }
     fn lock(
         &self,
@@ -57,8 +58,8 @@ impl TokenStore for ReadOnly {
     ) -> Result<Option<Box<dyn StoreLock>>, StoreError> {
         self.inner.lock(k, ttl, d)
     }
-    fn compare_delete(&self, k: &StoreKey, t: &str) -> Result<bool, StoreError> {
-        self.write(|| self.inner.compare_delete(k, t))
+    fn compare_delete(&self, k: &StoreKey, t: &str, deadline: Instant) -> Result<bool, StoreError> {
+        self.write(|| self.inner.compare_delete(k, t, deadline))
     }
 }
 
@@ -69,8 +70,9 @@ impl SharedBudget for ReadOnly {
         cap: u32,
         hold: Duration,
         now: SystemTime,
+        deadline: Instant,
     ) -> Result<SlotGrant, StoreError> {
-        self.write(|| self.inner.take_request_slot(c, cap, hold, now))
+        self.write(|| self.inner.take_request_slot(c, cap, hold, now, deadline))
     }
     fn finish_request_slot(
         &self,
@@ -78,11 +80,18 @@ impl SharedBudget for ReadOnly {
         id: u64,
         d: Duration,
         now: SystemTime,
+        deadline: Instant,
     ) -> Result<(), StoreError> {
-        self.write(|| self.inner.finish_request_slot(c, id, d, now))
+        self.write(|| self.inner.finish_request_slot(c, id, d, now, deadline))
     }
-    fn start_cooldown(&self, c: &str, d: Duration, now: SystemTime) -> Result<(), StoreError> {
-        self.write(|| self.inner.start_cooldown(c, d, now))
+    fn start_cooldown(
+        &self,
+        c: &str,
+        d: Duration,
+        now: SystemTime,
+        deadline: Instant,
+    ) -> Result<(), StoreError> {
+        self.write(|| self.inner.start_cooldown(c, d, now, deadline))
     }
     fn remember_refusal(
         &self,
