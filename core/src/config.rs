@@ -117,11 +117,6 @@ impl Config {
     pub fn user_agent(&self) -> &str {
         &self.user_agent
     }
-    /// The store's safe description (`file:/path`, `redis://host:port/db` without a password),
-    /// or `None` for the memory cache only. For reprs and logs.
-    pub fn store_description(&self) -> Option<String> {
-        self.store.as_ref().map(|s| s.describe())
-    }
 }
 
 impl fmt::Debug for Config {
