@@ -288,8 +288,34 @@ enum officernd_result officernd_config_new(struct officernd_config **out);
 void officernd_config_free(struct officernd_config *config);
 
 /**
+ * Sets any setting by name, so a setting added to the library needs no new C function.
+ *
+ * `name` is a name from the library's one settings table, or one of its older spellings
+ * (snake_case or camelCase), e.g. `"client_id"`, `"scopes"` (or `"scope"`), `"token_url"`,
+ * `"timeout"`, `"max_requests"`, `"quota_window"`, `"share_cache"`, `"store"`,
+ * `"store_path"`; an unknown name's error message lists them all. `value` is text, parsed as
+ * the setting's kind: durations in SECONDS (`"2.5"`, `"0.3"`; not milliseconds like the `_ms`
+ * setters), whole numbers (`"5"`), `"true"`/`"false"`, scopes space-separated (blank: the
+ * application's default). Both are NUL-terminated UTF-8 strings, copied.
+ *
+ * Fails with `OFFICERND_RESULT_CONFIG` when the name is unknown (`officernd_error_setting` is
+ * the name given) or the value is not of the setting's kind (`officernd_error_setting` is the
+ * setting's name); the configuration is then unchanged. Ranges (a timeout of 0, a budget of 0)
+ * are checked by `officernd_client_new`, as for the typed setters. Unlike
+ * `officernd_config_set_store`, `"store"` and `"store_path"` given here are opened when the
+ * client is built (in either order; a `"store_path"` alone means the file store there); use
+ * one way or the other on a configuration: a store given by name wins over
+ * `officernd_config_set_store` whatever the order of the calls.
+ */
+enum officernd_result officernd_config_set(struct officernd_config *config,
+                                           const char *name,
+                                           const char *value,
+                                           struct officernd_error *err);
+
+/**
  * Sets the client id of the OfficeRnD application (a NUL-terminated UTF-8 string, copied).
- * `err` may be NULL; it receives the detail of a failure.
+ * `err` may be NULL; it receives the detail of a failure. The same as
+ * `officernd_config_set(config, "client_id", client_id, err)`.
  */
 enum officernd_result officernd_config_set_client_id(struct officernd_config *config,
                                                      const char *client_id,
@@ -306,7 +332,7 @@ enum officernd_result officernd_config_set_client_secret(struct officernd_config
 /**
  * Sets the requested scopes: one string of space-separated scopes, e.g.
  * `"officernd.api.read officernd.api.write"` (order and duplicates do not matter). Replaces
- * scopes set before. An empty string asks for the application's default scopes.
+ * scopes set before. An empty or blank string asks for the application's default scopes.
  */
 enum officernd_result officernd_config_set_scopes(struct officernd_config *config,
                                                   const char *scopes,
@@ -352,7 +378,8 @@ enum officernd_result officernd_config_set_min_validity_ms(struct officernd_conf
 
 /**
  * Sets the request budget: at most `max_requests` token requests (first fetches, refreshes and
- * retries alike) per rolling `window_ms` (default 5 per 60000 ms, OfficeRnD's limit).
+ * retries alike) per rolling `window_ms` (default 5 per 60000 ms, OfficeRnD's limit). The same
+ * as setting `"max_requests"` and `"quota_window"` by name.
  */
 enum officernd_result officernd_config_set_request_budget(struct officernd_config *config,
                                                           uint32_t max_requests,

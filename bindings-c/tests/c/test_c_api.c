@@ -247,6 +247,73 @@ static void test_config_errors(void) {
   officernd_error_free(err);
 }
 
+/* Every setting by name, as core's settings table spells it (durations in seconds). */
+static void test_config_set_by_name(void) {
+  officernd_config *cfg = NULL;
+  officernd_client *client = NULL;
+  officernd_token *token = NULL;
+  officernd_error *err = NULL;
+  officernd_stats stats;
+  const char bad_utf8[] = {'t', 'i', 'm', 'e', (char)0xff, '\0'};
+
+  current = "officernd_config_set";
+  CHECK_RESULT(officernd_error_new(&err), OFFICERND_RESULT_OK);
+  CHECK_RESULT(officernd_config_new(&cfg), OFFICERND_RESULT_OK);
+  CHECK_RESULT(officernd_config_set(cfg, "client_id", getenv("OFFICERND_CLIENT_ID"), err), OFFICERND_RESULT_OK);
+  CHECK_RESULT(officernd_config_set(cfg, "client_secret", DEMO_SECRET, err), OFFICERND_RESULT_OK);
+  CHECK_RESULT(officernd_config_set(cfg, "scope", "officernd.api.read", err), OFFICERND_RESULT_OK); /* an alias */
+  CHECK_RESULT(officernd_config_set(cfg, "tokenUrl", getenv("OFFICERND_TOKEN_URL"), err), OFFICERND_RESULT_OK);
+  CHECK_RESULT(officernd_config_set(cfg, "share_cache", "false", err), OFFICERND_RESULT_OK);
+  CHECK_RESULT(officernd_config_set(cfg, "max_retries", "0", err), OFFICERND_RESULT_OK);
+  CHECK_RESULT(officernd_config_set(cfg, "maxRequests", "3", err), OFFICERND_RESULT_OK);
+  CHECK_RESULT(officernd_config_set(cfg, "timeout", "0.3", err), OFFICERND_RESULT_OK);
+
+  /* An unknown name: CONFIG naming it; a value of the wrong kind: CONFIG naming the setting. */
+  CHECK_RESULT(officernd_config_set(cfg, "colour", "blue", err), OFFICERND_RESULT_CONFIG);
+  CHECK(officernd_error_setting(err) != NULL && strcmp(officernd_error_setting(err), "colour") == 0);
+  CHECK(strstr(officernd_error_message(err), "unknown setting") != NULL);
+  CHECK(strstr(officernd_error_message(err), "quota_window") != NULL); /* lists the known ones */
+  CHECK_RESULT(officernd_config_set(cfg, "timeout", "soon", err), OFFICERND_RESULT_CONFIG);
+  CHECK(strcmp(officernd_error_setting(err), "timeout") == 0);
+  CHECK_RESULT(officernd_config_set(cfg, "shareCache", "maybe", err), OFFICERND_RESULT_CONFIG);
+  CHECK(strcmp(officernd_error_setting(err), "share_cache") == 0);
+  CHECK_RESULT(officernd_config_set(NULL, "timeout", "1", err), OFFICERND_RESULT_NULL_PARAMETER);
+  CHECK_RESULT(officernd_config_set(cfg, NULL, "1", err), OFFICERND_RESULT_NULL_PARAMETER);
+  CHECK(strstr(officernd_error_message(err), "`name`") != NULL);
+  CHECK_RESULT(officernd_config_set(cfg, "timeout", NULL, err), OFFICERND_RESULT_NULL_PARAMETER);
+  CHECK(strstr(officernd_error_message(err), "`value`") != NULL);
+  CHECK_RESULT(officernd_config_set(cfg, bad_utf8, "1", err), OFFICERND_RESULT_INVALID_UTF8);
+  CHECK_RESULT(officernd_config_set(cfg, "client_id", bad_utf8, err), OFFICERND_RESULT_INVALID_UTF8);
+
+  /* The rejected values changed nothing: the client is the one configured above. */
+  CHECK_RESULT(officernd_client_new(cfg, &client, err), OFFICERND_RESULT_OK);
+  CHECK_RESULT(officernd_client_stats(client, &stats, err), OFFICERND_RESULT_OK);
+  CHECK(stats.budget_capacity == 3);
+  /* "0.3" is seconds: a 2 s answer times out after 300 ms. */
+  CHECK(mock_faults("[{\"kind\":\"delay\",\"ms\":2000}]") == 0);
+  CHECK_RESULT(officernd_client_token(client, &token, err), OFFICERND_RESULT_TIMEOUT);
+  CHECK(strstr(officernd_error_message(err), "300ms") != NULL);
+  officernd_client_free(client);
+  client = NULL;
+
+  /* Ranges are checked when the client is built, as for the typed setters. */
+  CHECK_RESULT(officernd_config_set(cfg, "max_requests", "0", err), OFFICERND_RESULT_OK);
+  CHECK_RESULT(officernd_client_new(cfg, &client, err), OFFICERND_RESULT_CONFIG);
+  CHECK(strcmp(officernd_error_setting(err), "max_requests") == 0);
+  CHECK(client == NULL);
+  /* The typed setters are the same settings. */
+  CHECK_RESULT(officernd_config_set_request_budget(cfg, 2, 60000, err), OFFICERND_RESULT_OK);
+  CHECK_RESULT(officernd_config_set_timeout_ms(cfg, 5000, err), OFFICERND_RESULT_OK);
+  CHECK_RESULT(officernd_client_new(cfg, &client, err), OFFICERND_RESULT_OK);
+  CHECK_RESULT(officernd_client_token(client, &token, err), OFFICERND_RESULT_OK);
+  CHECK_RESULT(officernd_client_stats(client, &stats, err), OFFICERND_RESULT_OK);
+  CHECK(stats.budget_capacity == 2 && stats.requests_ok == 1);
+  officernd_token_free(token);
+  officernd_client_free(client);
+  officernd_config_free(cfg);
+  officernd_error_free(err);
+}
+
 /* A fresh client (own cache and budget) whose first token call meets `faults`. */
 static officernd_result fetch_with_fault(const char *faults, uint64_t timeout_ms, officernd_error *err) {
   officernd_config *cfg = mock_config(DEMO_SECRET);
@@ -785,6 +852,7 @@ int main(void) {
   test_success();
   test_from_env();
   test_config_errors();
+  test_config_set_by_name();
   test_oauth_error();
   test_each_error_code();
   test_null_and_utf8();

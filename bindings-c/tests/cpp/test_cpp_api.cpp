@@ -114,6 +114,20 @@ void test_errors() {
 
   CHECK(code_of([] { officernd::Config().client_id(std::string("\xff\xfe")); }, &e) ==
         OFFICERND_RESULT_INVALID_UTF8);
+
+  CHECK(code_of([] { officernd::Config().set("colour", "blue"); }, &e) == OFFICERND_RESULT_CONFIG);
+  CHECK(e.setting() && *e.setting() == "colour");
+  CHECK(code_of([] { officernd::Config().set("timeout", "soon"); }, &e) == OFFICERND_RESULT_CONFIG);
+  CHECK(e.setting() && *e.setting() == "timeout");
+}
+
+void test_set_by_name() {
+  officernd::Config cfg = mock_config(kSecret);
+  cfg.set("maxRequests", "4").set("quota_window", "30").set("timeout", "2.5");
+  officernd::Client client(cfg);
+  CHECK(!client.access_token().empty());
+  officernd_stats s = client.stats();
+  CHECK(s.budget_capacity == 4 && s.requests_ok == 1);
 }
 
 void test_threads() {
@@ -154,6 +168,7 @@ int main() {
     test_success();
     test_from_env();
     test_errors();
+    test_set_by_name();
     test_threads();
     test_store();
   } catch (const officernd::Error &e) {
