@@ -270,7 +270,8 @@ enum officernd_result officernd_client_invalidate(const struct officernd_client 
                                                   struct officernd_error *err);
 
 /**
- * Stores a snapshot of the client's metrics in `*out`.
+ * Stores a snapshot of the client's metrics in `*out` (see `officernd_stats`, and
+ * `officernd_stats_field_name` / `officernd_stats_field_value` to read it by name).
  */
 enum officernd_result officernd_client_stats(const struct officernd_client *client,
                                              struct officernd_stats *out,
@@ -561,6 +562,28 @@ size_t officernd_error_required_size(const struct officernd_error *err);
  * `OFFICERND_RESULT_OK` when there was none. Its text is part of `officernd_error_message`.
  */
 enum officernd_result officernd_error_last_error_code(const struct officernd_error *err);
+
+/**
+ * How many metrics `officernd_stats_field_name` / `officernd_stats_field_value` have: the
+ * library's one list of metrics (the same names in every language), each of them a field of
+ * `officernd_stats`. For exporting every metric without naming them one by one.
+ */
+size_t officernd_stats_field_count(void);
+
+/**
+ * The name of metric `index` (0 to `officernd_stats_field_count() - 1`), e.g.
+ * `"requests_sent"`, `"cache_hits"`, `"expires_in"`, `"last_error_code"`: NUL-terminated and
+ * static (never free it). NULL when `index` is out of range.
+ */
+const char *officernd_stats_field_name(size_t index);
+
+/**
+ * The value of metric `index` in `stats` (from `officernd_client_stats`): counts as they are;
+ * durations (`"expires_in"`) in milliseconds, -1 when there is none; error codes
+ * (`"last_error_code"`) as the `officernd_result` number, 0 when there is none. 0 when `stats`
+ * is NULL or `index` is out of range.
+ */
+int64_t officernd_stats_field_value(const struct officernd_stats *stats, size_t index);
 
 /**
  * Frees a token handle. NULL is ignored.

@@ -146,6 +146,45 @@ static void test_success(void) {
   CHECK(stats.budget_capacity == 5 && stats.budget_remaining == 4);
   CHECK(stats.expires_in_ms > 3000 * 1000LL);
   CHECK(stats.last_error == OFFICERND_RESULT_OK);
+  /* The same metrics by name, from the library's field list. */
+  {
+    size_t i, count = officernd_stats_field_count();
+    int seen = 0;
+    CHECK(count >= 15);
+    CHECK(officernd_stats_field_name(count) == NULL);
+    for (i = 0; i < count; i++) {
+      const char *name = officernd_stats_field_name(i);
+      int64_t v = officernd_stats_field_value(&stats, i);
+      CHECK(name != NULL);
+      if (name == NULL) continue;
+      if (strcmp(name, "requests_sent") == 0) {
+        seen++;
+        CHECK(v == 1);
+      }
+      if (strcmp(name, "requests_ok") == 0) {
+        seen++;
+        CHECK(v == 1);
+      }
+      if (strcmp(name, "cache_hits") == 0) {
+        seen++;
+        CHECK(v == (int64_t)stats.cache_hits && v >= 2);
+      }
+      if (strcmp(name, "budget_remaining") == 0) {
+        seen++;
+        CHECK(v == 4);
+      }
+      if (strcmp(name, "expires_in") == 0) {
+        seen++;
+        CHECK(v == stats.expires_in_ms);
+      }
+      if (strcmp(name, "last_error_code") == 0) {
+        seen++;
+        CHECK(v == OFFICERND_RESULT_OK);
+      }
+    }
+    CHECK(seen == 6);
+    CHECK(officernd_stats_field_value(NULL, 0) == 0 && officernd_stats_field_value(&stats, count) == 0);
+  }
 
   /* After an API 401: invalidate drops it once; the next call fetches a new token. */
   CHECK_RESULT(officernd_client_invalidate(client, token, &dropped, err), OFFICERND_RESULT_OK);
@@ -355,6 +394,12 @@ static void test_oauth_error(void) {
   CHECK_RESULT(officernd_client_stats(client, &stats, err), OFFICERND_RESULT_OK);
   CHECK(stats.requests_sent == 1 && stats.requests_oauth_error == 1 && stats.refused_locally == 1);
   CHECK(stats.last_error == OFFICERND_RESULT_OAUTH);
+  {
+    size_t i;
+    for (i = 0; i < officernd_stats_field_count(); i++)
+      if (strcmp(officernd_stats_field_name(i), "last_error_code") == 0)
+        CHECK(officernd_stats_field_value(&stats, i) == OFFICERND_RESULT_OAUTH);
+  }
   officernd_client_free(client);
 
   /* invalid_scope with the server's description. */
