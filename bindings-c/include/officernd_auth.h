@@ -270,6 +270,22 @@ enum officernd_result officernd_client_invalidate(const struct officernd_client 
                                                   struct officernd_error *err);
 
 /**
+ * The 401 rule, the same in every language: after an API call made with `rejected` answered
+ * 401, drops that token from the cache (only if it is still the cached one, see
+ * `officernd_client_invalidate`) and gets the token to retry the call with, ONCE. On success
+ * `*out_next` is a new token handle (free it with `officernd_token_free`), or NULL when there is
+ * none: the valid token is the rejected one again (the server reissued it), and resending a
+ * refused token cannot help, so the 401 stands. When another thread already replaced the
+ * rejected token, `*out_next` is that newer token and no request is sent. May BLOCK like
+ * `officernd_client_token` (and fail like it; `*out_next` is then untouched). `rejected` stays
+ * owned by the caller.
+ */
+enum officernd_result officernd_client_token_after_unauthorized(const struct officernd_client *client,
+                                                                const struct officernd_token *rejected,
+                                                                struct officernd_token **out_next,
+                                                                struct officernd_error *err);
+
+/**
  * Stores a snapshot of the client's metrics in `*out` (see `officernd_stats`, and
  * `officernd_stats_field_name` / `officernd_stats_field_value` to read it by name).
  */

@@ -346,6 +346,18 @@ class Client {
       return officernd_client_authorization_header(h_.get(), b, l, n, e);
     });
   }
+  /**
+   * The 401 rule: after an API call made with `rejected` answered 401, drops it (if it is still
+   * the cached one) and returns the token to retry the call with ONCE, or std::nullopt when that
+   * would be the rejected token again (the 401 stands). May block like token(); throws Error.
+   */
+  std::optional<Token> token_after_unauthorized(const Token &rejected) const {
+    detail::ErrorBox err;
+    officernd_token *p = nullptr;
+    detail::check(officernd_client_token_after_unauthorized(h_.get(), rejected.get(), &p, err.get()), err);
+    if (p == nullptr) return std::nullopt;
+    return Token(p);
+  }
   /** After an API 401 with `token`: drops it if it is still the cached one; returns whether it was. */
   bool invalidate(const Token &token) const {
     detail::ErrorBox err;

@@ -158,6 +158,35 @@ pub unsafe extern "C" fn officernd_client_invalidate(
     })
 }
 
+/// The 401 rule, the same in every language: after an API call made with `rejected` answered
+/// 401, drops that token from the cache (only if it is still the cached one, see
+/// `officernd_client_invalidate`) and gets the token to retry the call with, ONCE. On success
+/// `*out_next` is a new token handle (free it with `officernd_token_free`), or NULL when there is
+/// none: the valid token is the rejected one again (the server reissued it), and resending a
+/// refused token cannot help, so the 401 stands. When another thread already replaced the
+/// rejected token, `*out_next` is that newer token and no request is sent. May BLOCK like
+/// `officernd_client_token` (and fail like it; `*out_next` is then untouched). `rejected` stays
+/// owned by the caller.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn officernd_client_token_after_unauthorized(
+    client: *const officernd_client,
+    rejected: *const officernd_token,
+    out_next: *mut *mut officernd_token,
+    err: *mut officernd_error,
+) -> officernd_result {
+    guard(err, || {
+        let client = ref_arg(client, "client")?;
+        let rejected = ref_arg(rejected, "rejected")?;
+        let out_next = out_arg(out_next, "out_next")?;
+        let next = client.inner.token_after_unauthorized(&rejected.inner)?;
+        write_out(
+            out_next,
+            next.map_or(std::ptr::null_mut(), officernd_token::boxed),
+        );
+        Ok(())
+    })
+}
+
 /// Stores a snapshot of the client's metrics in `*out` (see `officernd_stats`, and
 /// `officernd_stats_field_name` / `officernd_stats_field_value` to read it by name).
 #[unsafe(no_mangle)]

@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fixed_token_server.h"
 #include "mock_http.h"
 
 static int passed = 0;
@@ -202,6 +203,104 @@ static void test_success(void) {
   CHECK(officernd_token_access_token_len(token) == n);
   officernd_token_free(token);
   officernd_token_free(again);
+  officernd_error_free(err);
+}
+
+/* The 401 rule: the mock revokes every token (as deleting the app does); the refused token is
+ * dropped and a different one comes back, once; a late 401 for it does not fetch again. */
+static void test_token_after_unauthorized(void) {
+  officernd_client *client;
+  officernd_token *first = NULL, *next = NULL, *late = NULL, *now = NULL;
+  officernd_token *untouched = (officernd_token *)&passed; /* a sentinel that must not change */
+  officernd_error *err = NULL;
+  char h_first[4200], h_next[4200], h_late[4200], h_current[4200];
+  bool dropped = true;
+
+  current = "token_after_unauthorized (revoked)";
+  CHECK_RESULT(officernd_error_new(&err), OFFICERND_RESULT_OK);
+  CHECK(mock_http("POST", "/_mock/reset", NULL, NULL, 0) == 200);
+  client = mock_client(DEMO_SECRET);
+  CHECK_RESULT(officernd_client_token(client, &first, err), OFFICERND_RESULT_OK);
+  CHECK_RESULT(officernd_token_authorization_header(first, h_first, sizeof h_first, NULL, err), OFFICERND_RESULT_OK);
+  CHECK(mock_call_api(h_first) == 200);
+  CHECK(mock_http("POST", "/_mock/revoke", NULL, NULL, 0) == 200);
+  CHECK(mock_call_api(h_first) == 401);
+
+  CHECK_RESULT(officernd_client_token_after_unauthorized(client, first, &next, err), OFFICERND_RESULT_OK);
+  CHECK(next != NULL);
+  if (next != NULL) {
+    CHECK_RESULT(officernd_token_authorization_header(next, h_next, sizeof h_next, NULL, err), OFFICERND_RESULT_OK);
+    CHECK(strcmp(h_next, h_first) != 0);
+    CHECK(mock_call_api(h_next) == 200); /* the one retry succeeds */
+  }
+  CHECK(mock_stat("token_requests") == 2);
+  /* The cache now holds the new token: the refused one was dropped, not kept. */
+  CHECK_RESULT(officernd_client_token(client, &now, err), OFFICERND_RESULT_OK);
+  CHECK_RESULT(officernd_token_authorization_header(now, h_current, sizeof h_current, NULL, err),
+               OFFICERND_RESULT_OK);
+  CHECK(strcmp(h_current, h_next) == 0);
+  CHECK_RESULT(officernd_client_invalidate(client, first, &dropped, err), OFFICERND_RESULT_OK);
+  CHECK(!dropped);
+
+  /* A late 401 for the old token (another thread already got a new one): the newer token, no
+   * request. */
+  current = "token_after_unauthorized (late 401)";
+  CHECK_RESULT(officernd_client_token_after_unauthorized(client, first, &late, err), OFFICERND_RESULT_OK);
+  CHECK(late != NULL);
+  if (late != NULL) {
+    CHECK_RESULT(officernd_token_authorization_header(late, h_late, sizeof h_late, NULL, err), OFFICERND_RESULT_OK);
+    CHECK(strcmp(h_late, h_next) == 0);
+  }
+  CHECK(mock_stat("token_requests") == 2);
+
+  current = "token_after_unauthorized (NULL arguments)";
+  CHECK_RESULT(officernd_client_token_after_unauthorized(NULL, first, &untouched, err),
+               OFFICERND_RESULT_NULL_PARAMETER);
+  CHECK_RESULT(officernd_client_token_after_unauthorized(client, NULL, &untouched, err),
+               OFFICERND_RESULT_NULL_PARAMETER);
+  CHECK(strstr(officernd_error_message(err), "`rejected`") != NULL);
+  CHECK_RESULT(officernd_client_token_after_unauthorized(client, first, NULL, err), OFFICERND_RESULT_NULL_PARAMETER);
+  CHECK(strstr(officernd_error_message(err), "`out_next`") != NULL);
+  CHECK(untouched == (officernd_token *)&passed);
+  CHECK(mock_stat("token_requests") == 2);
+
+  officernd_token_free(first);
+  officernd_token_free(next);
+  officernd_token_free(late);
+  officernd_token_free(now);
+  officernd_client_free(client);
+  officernd_error_free(err);
+}
+
+/* When the server answers the refused token again, there is nothing to retry with: NULL. */
+static void test_token_after_unauthorized_same_token(void) {
+  struct fixed_token_server server;
+  officernd_config *cfg;
+  officernd_client *client = NULL;
+  officernd_token *token = NULL, *next = (officernd_token *)&passed;
+  officernd_error *err = NULL;
+
+  current = "token_after_unauthorized (the server reissues the same token)";
+  CHECK_RESULT(officernd_error_new(&err), OFFICERND_RESULT_OK);
+  if (fixed_token_server_start(&server) != 0) {
+    failed++;
+    fprintf(stderr, "FAIL %s: the fixed-token server could not start\n", current);
+    officernd_error_free(err);
+    return;
+  }
+  cfg = mock_config(DEMO_SECRET);
+  CHECK_RESULT(officernd_config_set_token_url(cfg, server.url, err), OFFICERND_RESULT_OK);
+  CHECK_RESULT(officernd_client_new(cfg, &client, err), OFFICERND_RESULT_OK);
+  CHECK_RESULT(officernd_client_token(client, &token, err), OFFICERND_RESULT_OK);
+  CHECK(fixed_token_server_requests(&server) == 1);
+  CHECK_RESULT(officernd_client_token_after_unauthorized(client, token, &next, err), OFFICERND_RESULT_OK);
+  CHECK(next == NULL);
+  CHECK(fixed_token_server_requests(&server) == 2); /* it did ask, and got the same token */
+  if (next != (officernd_token *)&passed) officernd_token_free(next);
+  officernd_token_free(token);
+  officernd_client_free(client);
+  officernd_config_free(cfg);
+  fixed_token_server_stop(&server);
   officernd_error_free(err);
 }
 
@@ -895,6 +994,8 @@ int main(void) {
   }
   test_version();
   test_success();
+  test_token_after_unauthorized();
+  test_token_after_unauthorized_same_token();
   test_from_env();
   test_config_errors();
   test_config_set_by_name();

@@ -2,6 +2,9 @@
 // CMake find_package(officernd_auth). Ends with "N passed, M failed".
 #include <officernd_auth.hpp>
 
+#include "../c/fixed_token_server.h"
+#include "../c/mock_http.h"
+
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -82,6 +85,37 @@ void test_success() {
   static_assert(!std::is_copy_constructible_v<officernd::Client>, "Client is move-only");
   officernd::Client moved = std::move(client);
   CHECK(moved.stats().requests_sent == 2);
+}
+
+void test_token_after_unauthorized() {
+  CHECK(mock_http("POST", "/_mock/reset", nullptr, nullptr, 0) == 200);
+  officernd::Client client(mock_config(kSecret));
+  officernd::Token first = client.token();
+  CHECK(mock_call_api(first.authorization_header().c_str()) == 200);
+  CHECK(mock_http("POST", "/_mock/revoke", nullptr, nullptr, 0) == 200);
+  CHECK(mock_call_api(first.authorization_header().c_str()) == 401);
+  std::optional<officernd::Token> next = client.token_after_unauthorized(first);
+  CHECK(next.has_value());
+  if (next) {
+    CHECK(next->access_token() != first.access_token());
+    CHECK(mock_call_api(next->authorization_header().c_str()) == 200);
+    CHECK(client.access_token() == next->access_token());
+    // A late 401 for the old token: the newer one, without a request.
+    std::optional<officernd::Token> late = client.token_after_unauthorized(first);
+    CHECK(late && late->access_token() == next->access_token());
+  }
+  CHECK(mock_stat("token_requests") == 2);
+
+  // The server answers the refused token again: nothing to retry with.
+  fixed_token_server server;
+  CHECK(fixed_token_server_start(&server) == 0);
+  officernd::Config cfg = mock_config(kSecret);
+  cfg.token_url(server.url);
+  officernd::Client fixed(cfg);
+  officernd::Token same = fixed.token();
+  CHECK(!fixed.token_after_unauthorized(same).has_value());
+  CHECK(fixed_token_server_requests(&server) == 2);
+  fixed_token_server_stop(&server);
 }
 
 void test_from_env() {
@@ -166,6 +200,7 @@ int main() {
   }
   try {
     test_success();
+    test_token_after_unauthorized();
     test_from_env();
     test_errors();
     test_set_by_name();
