@@ -192,6 +192,50 @@ typedef struct officernd_stats {
   enum officernd_result last_error;
 } officernd_stats;
 
+/**
+ * A log level: `OFFICERND_LOG_LEVEL_ERROR` (1, the most severe) to `OFFICERND_LOG_LEVEL_TRACE`
+ * (5, the most verbose).
+ */
+typedef uint32_t officernd_log_level;
+
+/**
+ * Receives one log record: its level, its target (the Rust module that logged it, e.g.
+ * `"officernd_auth::store"`) and its message, both NUL-terminated UTF-8 and valid ONLY during
+ * the call (copy them to keep them). Called on whatever thread logs (usually the one calling an
+ * `officernd_client_*` function), possibly on several threads at once, so it must be
+ * thread-safe. It must not unwind (no C++ exception may leave it). Records logged while it runs
+ * on the same thread (by calling this library from it) are dropped.
+ */
+typedef void (*officernd_log_callback)(void *userdata,
+                                       officernd_log_level level,
+                                       const char *target,
+                                       const char *message);
+
+/**
+ * Errors: a call failed in a way the caller will also see in its result.
+ */
+#define OFFICERND_LOG_LEVEL_ERROR 1
+
+/**
+ * Warnings: something degraded (a shared store is down, a stale token is served).
+ */
+#define OFFICERND_LOG_LEVEL_WARN 2
+
+/**
+ * Information: a token obtained or dropped (shown redacted), a store back.
+ */
+#define OFFICERND_LOG_LEVEL_INFO 3
+
+/**
+ * Debugging detail of the library (never of the HTTP or TLS stack).
+ */
+#define OFFICERND_LOG_LEVEL_DEBUG 4
+
+/**
+ * The most verbose level of the library (never of the HTTP or TLS stack).
+ */
+#define OFFICERND_LOG_LEVEL_TRACE 5
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -578,6 +622,34 @@ size_t officernd_error_required_size(const struct officernd_error *err);
  * `OFFICERND_RESULT_OK` when there was none. Its text is part of `officernd_error_message`.
  */
 enum officernd_result officernd_error_last_error_code(const struct officernd_error *err);
+
+/**
+ * Sends the library's log records to `cb` (NULL turns logging off), with `userdata` as its
+ * first argument, for records up to `max_level` (`OFFICERND_LOG_LEVEL_WARN`: errors and
+ * warnings; `OFFICERND_LOG_LEVEL_DEBUG`: everything of this library; 0: none).
+ *
+ * What is forwarded: the library's own records up to `max_level`, and of other Rust code in the
+ * library (its HTTP, TLS and Redis clients) only errors, warnings and information, never their
+ * debug or trace records, which can contain whole HTTP bodies. No record contains the client
+ * secret, a Redis password (URLs show `***`) or a whole access token (tokens show as their
+ * first 6 characters and `…[redacted]`).
+ *
+ * The Rust `log` crate allows one logger per process: the first call with a callback installs
+ * this library's, which then stays installed (later calls replace the callback, its userdata
+ * and level, or turn it off). It fails with `OFFICERND_RESULT_CONFIG` only when other Rust code
+ * in the process installed a logger first; calling it with NULL then does nothing and succeeds.
+ *
+ * Threads: `cb` is called on whatever thread logs (usually one calling an `officernd_client_*`
+ * function), possibly on several at once, and `userdata` is used from those threads too: both
+ * must be thread-safe. The `target` and `message` strings are valid only during the call.
+ * When this function returns, the previous callback is not running any more on another thread
+ * and will not be called again, so its userdata may be freed (called from inside the callback
+ * itself, it does not wait for that call to return). Records that the callback itself causes
+ * (by calling this library) are dropped. Not for use in a signal handler.
+ */
+enum officernd_result officernd_set_log_callback(officernd_log_callback cb,
+                                                 void *userdata,
+                                                 officernd_log_level max_level);
 
 /**
  * How many metrics `officernd_stats_field_name` / `officernd_stats_field_value` have: the

@@ -156,7 +156,7 @@ impl Default for officernd_error {
 }
 
 /// A C string from Rust text; core messages never hold NUL, but never fail on one either.
-fn c_string(s: &str) -> CString {
+pub(crate) fn c_string(s: &str) -> CString {
     CString::new(s.replace('\0', "\u{FFFD}")).unwrap_or_default()
 }
 

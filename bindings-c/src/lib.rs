@@ -19,6 +19,7 @@
 mod client;
 mod config;
 mod error;
+mod logging;
 mod stats;
 mod token;
 mod util;
@@ -26,6 +27,7 @@ mod util;
 pub use client::*;
 pub use config::*;
 pub use error::*;
+pub use logging::*;
 pub use stats::*;
 pub use token::*;
 

@@ -987,6 +987,146 @@ static void test_redis_unreachable(void) {
   officernd_error_free(err);
 }
 
+/* ---- The log callback ------------------------------------------------------------------ */
+
+#define MAX_RECORDS 256
+
+struct log_record {
+  officernd_log_level level;
+  char target[128];
+  char message[2048];
+};
+
+/* What the callback saw; filled from any thread, under the lock. */
+static struct {
+  pthread_mutex_t lock;
+  int count;
+  int overflow;
+  struct log_record records[MAX_RECORDS];
+} logs = {PTHREAD_MUTEX_INITIALIZER, 0, 0, {{0, "", ""}}};
+
+static void capture_log(void *userdata, officernd_log_level level, const char *target, const char *message) {
+  struct log_record *r;
+  CHECK(userdata == (void *)&logs);
+  pthread_mutex_lock(&logs.lock);
+  if (logs.count < MAX_RECORDS) {
+    r = &logs.records[logs.count++];
+    r->level = level;
+    snprintf(r->target, sizeof r->target, "%s", target);
+    snprintf(r->message, sizeof r->message, "%s", message);
+    if (strlen(message) >= sizeof r->message) logs.overflow++;
+  } else {
+    logs.overflow++;
+  }
+  pthread_mutex_unlock(&logs.lock);
+}
+
+static void clear_logs(void) {
+  pthread_mutex_lock(&logs.lock);
+  logs.count = 0;
+  logs.overflow = 0;
+  pthread_mutex_unlock(&logs.lock);
+}
+
+static void print_logs(void) {
+  int i;
+  for (i = 0; i < logs.count; i++)
+    fprintf(stderr, "  log %u %s: %s\n", logs.records[i].level, logs.records[i].target, logs.records[i].message);
+}
+
+/* How many records of `level` (0: any) contain `needle` (NULL: any). */
+static int count_logs(officernd_log_level level, const char *needle) {
+  int i, n = 0;
+  pthread_mutex_lock(&logs.lock);
+  for (i = 0; i < logs.count; i++)
+    if ((level == 0 || logs.records[i].level == level) &&
+        (needle == NULL || strstr(logs.records[i].message, needle) != NULL))
+      n++;
+  pthread_mutex_unlock(&logs.lock);
+  return n;
+}
+
+/* Records of the HTTP/TLS stacks below INFO (they can hold whole bodies): there must be none. */
+static int count_transport_debug(void) {
+  int i, n = 0;
+  pthread_mutex_lock(&logs.lock);
+  for (i = 0; i < logs.count; i++)
+    if (logs.records[i].level > OFFICERND_LOG_LEVEL_INFO && strncmp(logs.records[i].target, "officernd_auth", 14) != 0)
+      n++;
+  pthread_mutex_unlock(&logs.lock);
+  return n;
+}
+
+static void test_log_callback(void) {
+  static const char *const PASSWORD = "r3dis-L0g-Pw-9xQ";
+  officernd_config *cfg;
+  officernd_client *client = NULL;
+  officernd_token *token = NULL;
+  officernd_error *err = NULL;
+  char url[256], access[4096];
+  bool dropped = false;
+  int failed_before = failed;
+
+  current = "log callback: a Redis store that is down warns once";
+  CHECK_RESULT(officernd_error_new(&err), OFFICERND_RESULT_OK);
+  clear_logs();
+  CHECK_RESULT(officernd_set_log_callback(capture_log, &logs, OFFICERND_LOG_LEVEL_TRACE), OFFICERND_RESULT_OK);
+  cfg = mock_config(DEMO_SECRET);
+  snprintf(url, sizeof url, "redis://:%s@127.0.0.1:1/0", PASSWORD);
+  CHECK_RESULT(officernd_config_set_store(cfg, url, NULL, err), OFFICERND_RESULT_OK);
+  CHECK_RESULT(officernd_client_new(cfg, &client, err), OFFICERND_RESULT_OK);
+  CHECK_RESULT(officernd_client_token(client, &token, err), OFFICERND_RESULT_RATE_LIMITED);
+  CHECK_RESULT(officernd_client_token(client, &token, err), OFFICERND_RESULT_RATE_LIMITED);
+  CHECK(count_logs(OFFICERND_LOG_LEVEL_WARN, NULL) == 1);
+  CHECK(count_logs(OFFICERND_LOG_LEVEL_WARN, "redis://:***@127.0.0.1:1") == 1);
+  CHECK(count_logs(0, PASSWORD) == 0);
+  CHECK(count_logs(0, DEMO_SECRET) == 0);
+  CHECK(logs.overflow == 0);
+  officernd_client_free(client);
+  officernd_config_free(cfg);
+  client = NULL;
+
+  /* A token fetched from the mock: the library says so, with the token redacted; the HTTP
+   * stack's debug records are not forwarded. */
+  current = "log callback: a fetch";
+  clear_logs();
+  client = mock_client(DEMO_SECRET);
+  CHECK_RESULT(officernd_client_access_token(client, access, sizeof access, NULL, err), OFFICERND_RESULT_OK);
+  CHECK(count_logs(OFFICERND_LOG_LEVEL_INFO, "[redacted]") >= 1);
+  CHECK(count_logs(OFFICERND_LOG_LEVEL_DEBUG, getenv("OFFICERND_CLIENT_ID")) >= 1); /* "requesting a token for client …" */
+  CHECK(count_logs(0, access) == 0);
+  CHECK(count_logs(0, DEMO_SECRET) == 0);
+  CHECK(count_transport_debug() == 0);
+
+  /* The level asked for: WARN forwards no INFO. */
+  current = "log callback: max level";
+  CHECK_RESULT(officernd_set_log_callback(capture_log, &logs, OFFICERND_LOG_LEVEL_WARN), OFFICERND_RESULT_OK);
+  clear_logs();
+  CHECK_RESULT(officernd_client_token(client, &token, err), OFFICERND_RESULT_OK);
+  CHECK_RESULT(officernd_client_invalidate(client, token, &dropped, err), OFFICERND_RESULT_OK);
+  CHECK(dropped);
+  officernd_token_free(token);
+  token = NULL;
+  CHECK_RESULT(officernd_client_access_token(client, access, sizeof access, NULL, err), OFFICERND_RESULT_OK);
+  CHECK(count_logs(0, NULL) == 0);
+  CHECK_RESULT(officernd_set_log_callback(capture_log, &logs, OFFICERND_LOG_LEVEL_INFO), OFFICERND_RESULT_OK);
+  CHECK_RESULT(officernd_client_token(client, &token, err), OFFICERND_RESULT_OK);
+  CHECK_RESULT(officernd_client_invalidate(client, token, &dropped, err), OFFICERND_RESULT_OK);
+  CHECK(count_logs(OFFICERND_LOG_LEVEL_INFO, "invalidated") == 1);
+  officernd_token_free(token);
+  token = NULL;
+
+  /* NULL turns it off. */
+  current = "log callback: off";
+  CHECK_RESULT(officernd_set_log_callback(NULL, NULL, OFFICERND_LOG_LEVEL_TRACE), OFFICERND_RESULT_OK);
+  clear_logs();
+  CHECK_RESULT(officernd_client_access_token(client, access, sizeof access, NULL, err), OFFICERND_RESULT_OK);
+  CHECK(count_logs(0, NULL) == 0);
+  officernd_client_free(client);
+  officernd_error_free(err);
+  if (failed != failed_before || getenv("SHOW_LOGS")) print_logs();
+}
+
 int main(void) {
   if (getenv("OFFICERND_MOCK_URL") == NULL || mock_stat("token_requests") < 0) {
     fprintf(stderr, "the mock identity server is not reachable (run through tests/with-mock.sh)\n");
@@ -1011,6 +1151,7 @@ int main(void) {
     test_store_config_errors(dir);
     test_file_store_processes(dir);
     test_redis_unreachable();
+    test_log_callback();
     remove_tree(dir);
   }
   printf("%d passed, %d failed\n", passed, failed);
