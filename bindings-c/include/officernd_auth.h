@@ -306,7 +306,8 @@ enum officernd_result officernd_client_authorization_header(const struct officer
  * After an API call made with `token` answered 401: drops that token from the cache, only if it
  * is still the cached one (another thread may already hold a newer token), so that the next
  * `officernd_client_token` fetches a new one. Stores in `*out_dropped` (may be NULL) whether it
- * was dropped.
+ * was dropped. `officernd_client_token_after_unauthorized` does this and also gives the token to
+ * retry the call with (or none), which is what an HTTP client usually wants.
  */
 enum officernd_result officernd_client_invalidate(const struct officernd_client *client,
                                                   const struct officernd_token *token,

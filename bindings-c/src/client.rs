@@ -139,7 +139,8 @@ pub unsafe extern "C" fn officernd_client_authorization_header(
 /// After an API call made with `token` answered 401: drops that token from the cache, only if it
 /// is still the cached one (another thread may already hold a newer token), so that the next
 /// `officernd_client_token` fetches a new one. Stores in `*out_dropped` (may be NULL) whether it
-/// was dropped.
+/// was dropped. `officernd_client_token_after_unauthorized` does this and also gives the token to
+/// retry the call with (or none), which is what an HTTP client usually wants.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn officernd_client_invalidate(
     client: *const officernd_client,
