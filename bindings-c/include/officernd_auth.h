@@ -192,6 +192,50 @@ typedef struct officernd_stats {
   enum officernd_result last_error;
 } officernd_stats;
 
+/**
+ * A log level: `OFFICERND_LOG_LEVEL_ERROR` (1, the most severe) to `OFFICERND_LOG_LEVEL_TRACE`
+ * (5, the most verbose).
+ */
+typedef uint32_t officernd_log_level;
+
+/**
+ * Receives one log record: its level, its target (the Rust module that logged it, e.g.
+ * `"officernd_auth::store"`) and its message, both NUL-terminated UTF-8 and valid ONLY during
+ * the call (copy them to keep them). Called on whatever thread logs (usually the one calling an
+ * `officernd_client_*` function), possibly on several threads at once, so it must be
+ * thread-safe. It must not unwind (no C++ exception may leave it). Records logged while it runs
+ * on the same thread (by calling this library from it) are dropped.
+ */
+typedef void (*officernd_log_callback)(void *userdata,
+                                       officernd_log_level level,
+                                       const char *target,
+                                       const char *message);
+
+/**
+ * Errors: a call failed in a way the caller will also see in its result.
+ */
+#define OFFICERND_LOG_LEVEL_ERROR 1
+
+/**
+ * Warnings: something degraded (a shared store is down, a stale token is served).
+ */
+#define OFFICERND_LOG_LEVEL_WARN 2
+
+/**
+ * Information: a token obtained or dropped (shown redacted), a store back.
+ */
+#define OFFICERND_LOG_LEVEL_INFO 3
+
+/**
+ * Debugging detail of the library (never of the HTTP or TLS stack).
+ */
+#define OFFICERND_LOG_LEVEL_DEBUG 4
+
+/**
+ * The most verbose level of the library (never of the HTTP or TLS stack).
+ */
+#define OFFICERND_LOG_LEVEL_TRACE 5
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -262,7 +306,8 @@ enum officernd_result officernd_client_authorization_header(const struct officer
  * After an API call made with `token` answered 401: drops that token from the cache, only if it
  * is still the cached one (another thread may already hold a newer token), so that the next
  * `officernd_client_token` fetches a new one. Stores in `*out_dropped` (may be NULL) whether it
- * was dropped.
+ * was dropped. `officernd_client_token_after_unauthorized` does this and also gives the token to
+ * retry the call with (or none), which is what an HTTP client usually wants.
  */
 enum officernd_result officernd_client_invalidate(const struct officernd_client *client,
                                                   const struct officernd_token *token,
@@ -270,7 +315,24 @@ enum officernd_result officernd_client_invalidate(const struct officernd_client 
                                                   struct officernd_error *err);
 
 /**
- * Stores a snapshot of the client's metrics in `*out`.
+ * The 401 rule, the same in every language: after an API call made with `rejected` answered
+ * 401, drops that token from the cache (only if it is still the cached one, see
+ * `officernd_client_invalidate`) and gets the token to retry the call with, ONCE. On success
+ * `*out_next` is a new token handle (free it with `officernd_token_free`), or NULL when there is
+ * none: the valid token is the rejected one again (the server reissued it), and resending a
+ * refused token cannot help, so the 401 stands. When another thread already replaced the
+ * rejected token, `*out_next` is that newer token and no request is sent. May BLOCK like
+ * `officernd_client_token` (and fail like it; `*out_next` is then untouched). `rejected` stays
+ * owned by the caller.
+ */
+enum officernd_result officernd_client_token_after_unauthorized(const struct officernd_client *client,
+                                                                const struct officernd_token *rejected,
+                                                                struct officernd_token **out_next,
+                                                                struct officernd_error *err);
+
+/**
+ * Stores a snapshot of the client's metrics in `*out` (see `officernd_stats`, and
+ * `officernd_stats_field_name` / `officernd_stats_field_value` to read it by name).
  */
 enum officernd_result officernd_client_stats(const struct officernd_client *client,
                                              struct officernd_stats *out,
@@ -288,8 +350,34 @@ enum officernd_result officernd_config_new(struct officernd_config **out);
 void officernd_config_free(struct officernd_config *config);
 
 /**
+ * Sets any setting by name, so a setting added to the library needs no new C function.
+ *
+ * `name` is a name from the library's one settings table, or one of its older spellings
+ * (snake_case or camelCase), e.g. `"client_id"`, `"scopes"` (or `"scope"`), `"token_url"`,
+ * `"timeout"`, `"max_requests"`, `"quota_window"`, `"share_cache"`, `"store"`,
+ * `"store_path"`; an unknown name's error message lists them all. `value` is text, parsed as
+ * the setting's kind: durations in SECONDS (`"2.5"`, `"0.3"`; not milliseconds like the `_ms`
+ * setters), whole numbers (`"5"`), `"true"`/`"false"`, scopes space-separated (blank: the
+ * application's default). Both are NUL-terminated UTF-8 strings, copied.
+ *
+ * Fails with `OFFICERND_RESULT_CONFIG` when the name is unknown (`officernd_error_setting` is
+ * the name given) or the value is not of the setting's kind (`officernd_error_setting` is the
+ * setting's name); the configuration is then unchanged. Ranges (a timeout of 0, a budget of 0)
+ * are checked by `officernd_client_new`, as for the typed setters. Unlike
+ * `officernd_config_set_store`, `"store"` and `"store_path"` given here are opened when the
+ * client is built (in either order; a `"store_path"` alone means the file store there); use
+ * one way or the other on a configuration: a store given by name wins over
+ * `officernd_config_set_store` whatever the order of the calls.
+ */
+enum officernd_result officernd_config_set(struct officernd_config *config,
+                                           const char *name,
+                                           const char *value,
+                                           struct officernd_error *err);
+
+/**
  * Sets the client id of the OfficeRnD application (a NUL-terminated UTF-8 string, copied).
- * `err` may be NULL; it receives the detail of a failure.
+ * `err` may be NULL; it receives the detail of a failure. The same as
+ * `officernd_config_set(config, "client_id", client_id, err)`.
  */
 enum officernd_result officernd_config_set_client_id(struct officernd_config *config,
                                                      const char *client_id,
@@ -306,7 +394,7 @@ enum officernd_result officernd_config_set_client_secret(struct officernd_config
 /**
  * Sets the requested scopes: one string of space-separated scopes, e.g.
  * `"officernd.api.read officernd.api.write"` (order and duplicates do not matter). Replaces
- * scopes set before. An empty string asks for the application's default scopes.
+ * scopes set before. An empty or blank string asks for the application's default scopes.
  */
 enum officernd_result officernd_config_set_scopes(struct officernd_config *config,
                                                   const char *scopes,
@@ -352,7 +440,8 @@ enum officernd_result officernd_config_set_min_validity_ms(struct officernd_conf
 
 /**
  * Sets the request budget: at most `max_requests` token requests (first fetches, refreshes and
- * retries alike) per rolling `window_ms` (default 5 per 60000 ms, OfficeRnD's limit).
+ * retries alike) per rolling `window_ms` (default 5 per 60000 ms, OfficeRnD's limit). The same
+ * as setting `"max_requests"` and `"quota_window"` by name.
  */
 enum officernd_result officernd_config_set_request_budget(struct officernd_config *config,
                                                           uint32_t max_requests,
@@ -534,6 +623,56 @@ size_t officernd_error_required_size(const struct officernd_error *err);
  * `OFFICERND_RESULT_OK` when there was none. Its text is part of `officernd_error_message`.
  */
 enum officernd_result officernd_error_last_error_code(const struct officernd_error *err);
+
+/**
+ * Sends the library's log records to `cb` (NULL turns logging off), with `userdata` as its
+ * first argument, for records up to `max_level` (`OFFICERND_LOG_LEVEL_WARN`: errors and
+ * warnings; `OFFICERND_LOG_LEVEL_DEBUG`: everything of this library; 0: none).
+ *
+ * What is forwarded: the library's own records up to `max_level`, and of other Rust code in the
+ * library (its HTTP, TLS and Redis clients) only errors, warnings and information, never their
+ * debug or trace records, which can contain whole HTTP bodies. No record contains the client
+ * secret, a Redis password (URLs show `***`) or a whole access token (tokens show as their
+ * first 6 characters and `…[redacted]`).
+ *
+ * The Rust `log` crate allows one logger per process: the first call with a callback installs
+ * this library's, which then stays installed (later calls replace the callback, its userdata
+ * and level, or turn it off). It fails with `OFFICERND_RESULT_CONFIG` only when other Rust code
+ * in the process installed a logger first; calling it with NULL then does nothing and succeeds.
+ *
+ * Threads: `cb` is called on whatever thread logs (usually one calling an `officernd_client_*`
+ * function), possibly on several at once, and `userdata` is used from those threads too: both
+ * must be thread-safe. The `target` and `message` strings are valid only during the call.
+ * When this function returns, the previous callback is not running any more on another thread
+ * and will not be called again, so its userdata may be freed (called from inside the callback
+ * itself, it does not wait for that call to return). Records that the callback itself causes
+ * (by calling this library) are dropped. Not for use in a signal handler.
+ */
+enum officernd_result officernd_set_log_callback(officernd_log_callback cb,
+                                                 void *userdata,
+                                                 officernd_log_level max_level);
+
+/**
+ * How many metrics `officernd_stats_field_name` / `officernd_stats_field_value` have: the
+ * library's one list of metrics (the same names in every language), each of them a field of
+ * `officernd_stats`. For exporting every metric without naming them one by one.
+ */
+size_t officernd_stats_field_count(void);
+
+/**
+ * The name of metric `index` (0 to `officernd_stats_field_count() - 1`), e.g.
+ * `"requests_sent"`, `"cache_hits"`, `"expires_in"`, `"last_error_code"`: NUL-terminated and
+ * static (never free it). NULL when `index` is out of range.
+ */
+const char *officernd_stats_field_name(size_t index);
+
+/**
+ * The value of metric `index` in `stats` (from `officernd_client_stats`): counts as they are;
+ * durations (`"expires_in"`) in milliseconds, -1 when there is none; error codes
+ * (`"last_error_code"`) as the `officernd_result` number, 0 when there is none. 0 when `stats`
+ * is NULL or `index` is out of range.
+ */
+int64_t officernd_stats_field_value(const struct officernd_stats *stats, size_t index);
 
 /**
  * Frees a token handle. NULL is ignored.

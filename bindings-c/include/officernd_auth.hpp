@@ -161,14 +161,25 @@ class Config {
     if (officernd_config_new(&p) != OFFICERND_RESULT_OK) throw std::bad_alloc();
     h_ = detail::Handle<officernd_config, officernd_config_free>(p);
   }
+  /**
+   * Any setting by name, as officernd_config_set takes it: "timeout", "quota_window",
+   * "max_requests", "share_cache", ... (snake_case or camelCase, older aliases too); the value as
+   * text, durations in seconds ("2.5"). Throws Error (code OFFICERND_RESULT_CONFIG, setting()
+   * naming it) for an unknown name or a value of the wrong kind.
+   */
+  Config &set(const std::string &name, const std::string &value) {
+    detail::ErrorBox err;
+    detail::check(officernd_config_set(h_.get(), name.c_str(), value.c_str(), err.get()), err);
+    return *this;
+  }
   /** Client id of the OfficeRnD application. */
-  Config &client_id(const std::string &v) { return set(officernd_config_set_client_id, v); }
+  Config &client_id(const std::string &v) { return set_str(officernd_config_set_client_id, v); }
   /** Client secret (never appears in any message). */
-  Config &client_secret(const std::string &v) { return set(officernd_config_set_client_secret, v); }
+  Config &client_secret(const std::string &v) { return set_str(officernd_config_set_client_secret, v); }
   /** Space-separated scopes, e.g. "officernd.api.read officernd.api.write". */
-  Config &scopes(const std::string &v) { return set(officernd_config_set_scopes, v); }
+  Config &scopes(const std::string &v) { return set_str(officernd_config_set_scopes, v); }
   /** Token endpoint: https://, or http:// to loopback only. */
-  Config &token_url(const std::string &v) { return set(officernd_config_set_token_url, v); }
+  Config &token_url(const std::string &v) { return set_str(officernd_config_set_token_url, v); }
   /** Overall timeout of one token call (default 10 s). */
   Config &timeout(std::chrono::milliseconds v) { return set_ms(officernd_config_set_timeout_ms, v); }
   /** Connect timeout of one attempt (default 5 s). */
@@ -235,7 +246,7 @@ class Config {
   static std::uint64_t ms(std::chrono::milliseconds v) {
     return v.count() < 0 ? 0 : static_cast<std::uint64_t>(v.count());
   }
-  Config &set(StrSetter f, const std::string &v) {
+  Config &set_str(StrSetter f, const std::string &v) {
     detail::ErrorBox err;
     detail::check(f(h_.get(), v.c_str(), err.get()), err);
     return *this;
@@ -334,6 +345,18 @@ class Client {
     return detail::read_string([this](char *b, std::size_t l, std::size_t *n, officernd_error *e) {
       return officernd_client_authorization_header(h_.get(), b, l, n, e);
     });
+  }
+  /**
+   * The 401 rule: after an API call made with `rejected` answered 401, drops it (if it is still
+   * the cached one) and returns the token to retry the call with ONCE, or std::nullopt when that
+   * would be the rejected token again (the 401 stands). May block like token(); throws Error.
+   */
+  std::optional<Token> token_after_unauthorized(const Token &rejected) const {
+    detail::ErrorBox err;
+    officernd_token *p = nullptr;
+    detail::check(officernd_client_token_after_unauthorized(h_.get(), rejected.get(), &p, err.get()), err);
+    if (p == nullptr) return std::nullopt;
+    return Token(p);
   }
   /** After an API 401 with `token`: drops it if it is still the cached one; returns whether it was. */
   bool invalidate(const Token &token) const {

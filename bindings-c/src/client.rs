@@ -8,6 +8,7 @@ use officernd_auth::{TokenClient, TokenClientBuilder};
 
 use crate::config::officernd_config;
 use crate::error::{guard, guard_value, officernd_error, officernd_result};
+use crate::stats::officernd_stats;
 use crate::token::officernd_token;
 use crate::util::{OutBuf, out_arg, ref_arg, write_out};
 
@@ -21,43 +22,6 @@ const BINDING: &str = "c";
 /// one request budget in the process, so making many clients does not multiply token requests.
 pub struct officernd_client {
     inner: TokenClient,
-}
-
-/// Metrics of a client's cache and budget (shared by every client with the same settings).
-#[repr(C)]
-#[derive(Clone, Copy, Debug)]
-pub struct officernd_stats {
-    /// Token requests answered with a token.
-    pub requests_ok: u64,
-    /// Token requests answered with an RFC 6749 error.
-    pub requests_oauth_error: u64,
-    /// Token requests answered 429.
-    pub requests_rate_limited: u64,
-    /// Token requests answered with an unexpected HTTP status.
-    pub requests_http_error: u64,
-    /// Token requests that failed to connect or lost the connection.
-    pub requests_transport_error: u64,
-    /// Token requests that timed out.
-    pub requests_timeout: u64,
-    /// Token requests answered with an unusable token answer.
-    pub requests_invalid_response: u64,
-    /// Every token request sent, whatever its outcome (the sum of the seven above).
-    pub requests_sent: u64,
-    /// Calls answered from the cache with a fresh token.
-    pub cache_hits: u64,
-    /// Calls answered with a stale (still valid) token while a refresh was due.
-    pub stale_served: u64,
-    /// Calls refused without a request (budget spent, cool-down, remembered terminal error).
-    pub refused_locally: u64,
-    /// Token requests still allowed in the current budget window.
-    pub budget_remaining: u32,
-    /// Token requests allowed per budget window.
-    pub budget_capacity: u32,
-    /// Milliseconds left on the cached token, or -1 when no token is cached.
-    pub expires_in_ms: i64,
-    /// Code of the last error seen for these credentials since the last success
-    /// (`OFFICERND_RESULT_OK` when none).
-    pub last_error: officernd_result,
 }
 
 fn build(
@@ -175,7 +139,8 @@ pub unsafe extern "C" fn officernd_client_authorization_header(
 /// After an API call made with `token` answered 401: drops that token from the cache, only if it
 /// is still the cached one (another thread may already hold a newer token), so that the next
 /// `officernd_client_token` fetches a new one. Stores in `*out_dropped` (may be NULL) whether it
-/// was dropped.
+/// was dropped. `officernd_client_token_after_unauthorized` does this and also gives the token to
+/// retry the call with (or none), which is what an HTTP client usually wants.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn officernd_client_invalidate(
     client: *const officernd_client,
@@ -194,7 +159,37 @@ pub unsafe extern "C" fn officernd_client_invalidate(
     })
 }
 
-/// Stores a snapshot of the client's metrics in `*out`.
+/// The 401 rule, the same in every language: after an API call made with `rejected` answered
+/// 401, drops that token from the cache (only if it is still the cached one, see
+/// `officernd_client_invalidate`) and gets the token to retry the call with, ONCE. On success
+/// `*out_next` is a new token handle (free it with `officernd_token_free`), or NULL when there is
+/// none: the valid token is the rejected one again (the server reissued it), and resending a
+/// refused token cannot help, so the 401 stands. When another thread already replaced the
+/// rejected token, `*out_next` is that newer token and no request is sent. May BLOCK like
+/// `officernd_client_token` (and fail like it; `*out_next` is then untouched). `rejected` stays
+/// owned by the caller.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn officernd_client_token_after_unauthorized(
+    client: *const officernd_client,
+    rejected: *const officernd_token,
+    out_next: *mut *mut officernd_token,
+    err: *mut officernd_error,
+) -> officernd_result {
+    guard(err, || {
+        let client = ref_arg(client, "client")?;
+        let rejected = ref_arg(rejected, "rejected")?;
+        let out_next = out_arg(out_next, "out_next")?;
+        let next = client.inner.token_after_unauthorized(&rejected.inner)?;
+        write_out(
+            out_next,
+            next.map_or(std::ptr::null_mut(), officernd_token::boxed),
+        );
+        Ok(())
+    })
+}
+
+/// Stores a snapshot of the client's metrics in `*out` (see `officernd_stats`, and
+/// `officernd_stats_field_name` / `officernd_stats_field_value` to read it by name).
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn officernd_client_stats(
     client: *const officernd_client,
@@ -204,29 +199,7 @@ pub unsafe extern "C" fn officernd_client_stats(
     guard(err, || {
         let client = ref_arg(client, "client")?;
         let out = out_arg(out, "out")?;
-        let s = client.inner.stats();
-        write_out(
-            out,
-            officernd_stats {
-                requests_ok: s.requests_ok,
-                requests_oauth_error: s.requests_oauth_error,
-                requests_rate_limited: s.requests_rate_limited,
-                requests_http_error: s.requests_http_error,
-                requests_transport_error: s.requests_transport_error,
-                requests_timeout: s.requests_timeout,
-                requests_invalid_response: s.requests_invalid_response,
-                requests_sent: s.requests_sent(),
-                cache_hits: s.cache_hits,
-                stale_served: s.stale_served,
-                refused_locally: s.refused_locally,
-                budget_remaining: s.budget_remaining,
-                budget_capacity: s.budget_capacity,
-                expires_in_ms: s
-                    .expires_in
-                    .map_or(-1, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX)),
-                last_error: officernd_result::from_code_str(s.last_error_code),
-            },
-        );
+        write_out(out, officernd_stats::from_core(&client.inner.stats()));
         Ok(())
     })
 }

@@ -1,14 +1,17 @@
 //! `officernd_config`: the settings of a client, set one by one before `officernd_client_new`.
-//! Setters only record values; every rule is checked by the core when the client is built, and
-//! a bad setting fails there with `OFFICERND_RESULT_CONFIG` naming it. The one exception is the
-//! store (`officernd_config_set_store`), which the core opens, and so checks, when it is set.
+//! Every setter goes through core's settings table (`TokenClientBuilder::set`): by name with
+//! `officernd_config_set`, the typed `officernd_config_set_*` functions being shims over the same
+//! path. Setters only record values; every rule is checked by the core when the client is built,
+//! and a bad setting fails there with `OFFICERND_RESULT_CONFIG` naming it. The one exception is
+//! the store (`officernd_config_set_store`), which the core opens, and so checks, when it is set.
 
 use std::ffi::c_char;
 use std::path::Path;
 
 use officernd_auth::TokenClientBuilder;
+use officernd_auth::settings::Value;
 
-use crate::error::{guard, guard_value, officernd_error, officernd_result};
+use crate::error::{Failure, guard, guard_value, officernd_error, officernd_result};
 use crate::util::{millis, mut_arg, out_arg, str_arg, write_out};
 
 /// The settings of a client (id, secret, scopes, token URL, timeouts, windows, budget).
@@ -16,12 +19,6 @@ use crate::util::{millis, mut_arg, out_arg, str_arg, write_out};
 /// several threads at once; reusable for any number of `officernd_client_new` calls.
 pub struct officernd_config {
     pub(crate) builder: TokenClientBuilder,
-}
-
-impl officernd_config {
-    fn update(&mut self, f: impl FnOnce(TokenClientBuilder) -> TokenClientBuilder) {
-        self.builder = f(std::mem::take(&mut self.builder));
-    }
 }
 
 /// Creates an empty configuration (every setting at its default, no id or secret) in `*out`.
@@ -49,41 +46,78 @@ pub unsafe extern "C" fn officernd_config_free(config: *mut officernd_config) {
     })
 }
 
-fn set_str(
+/// Sets one setting by name through core's settings table (`TokenClientBuilder::set`), on a
+/// copy, so a rejected value leaves the configuration as it was.
+fn set_value(cfg: &mut officernd_config, name: &str, value: Value) -> Result<(), Failure> {
+    cfg.builder = cfg.builder.clone().set(name, value)?;
+    Ok(())
+}
+
+/// A typed setter: checks `config`, converts the value (which may fail, e.g. on bad UTF-8) and
+/// sets it by name.
+fn set_typed(
     config: *mut officernd_config,
-    value: *const c_char,
-    name: &'static str,
     err: *mut officernd_error,
-    apply: impl FnOnce(TokenClientBuilder, String) -> TokenClientBuilder,
+    name: &'static str,
+    value: impl FnOnce() -> Result<Value, Failure>,
 ) -> officernd_result {
     guard(err, || {
         let cfg = mut_arg(config, "config")?;
-        let v = str_arg(value, name)?.to_owned();
-        cfg.update(|b| apply(b, v));
-        Ok(())
+        set_value(cfg, name, value()?)
     })
 }
 
-fn set(
+fn text(value: *const c_char, name: &'static str) -> Result<Value, Failure> {
+    Ok(Value::Text(str_arg(value, name)?.to_owned()))
+}
+
+fn ms(value: u64) -> Result<Value, Failure> {
+    Ok(Value::Duration(millis(value)))
+}
+
+/// Sets any setting by name, so a setting added to the library needs no new C function.
+///
+/// `name` is a name from the library's one settings table, or one of its older spellings
+/// (snake_case or camelCase), e.g. `"client_id"`, `"scopes"` (or `"scope"`), `"token_url"`,
+/// `"timeout"`, `"max_requests"`, `"quota_window"`, `"share_cache"`, `"store"`,
+/// `"store_path"`; an unknown name's error message lists them all. `value` is text, parsed as
+/// the setting's kind: durations in SECONDS (`"2.5"`, `"0.3"`; not milliseconds like the `_ms`
+/// setters), whole numbers (`"5"`), `"true"`/`"false"`, scopes space-separated (blank: the
+/// application's default). Both are NUL-terminated UTF-8 strings, copied.
+///
+/// Fails with `OFFICERND_RESULT_CONFIG` when the name is unknown (`officernd_error_setting` is
+/// the name given) or the value is not of the setting's kind (`officernd_error_setting` is the
+/// setting's name); the configuration is then unchanged. Ranges (a timeout of 0, a budget of 0)
+/// are checked by `officernd_client_new`, as for the typed setters. Unlike
+/// `officernd_config_set_store`, `"store"` and `"store_path"` given here are opened when the
+/// client is built (in either order; a `"store_path"` alone means the file store there); use
+/// one way or the other on a configuration: a store given by name wins over
+/// `officernd_config_set_store` whatever the order of the calls.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn officernd_config_set(
     config: *mut officernd_config,
+    name: *const c_char,
+    value: *const c_char,
     err: *mut officernd_error,
-    apply: impl FnOnce(TokenClientBuilder) -> TokenClientBuilder,
 ) -> officernd_result {
     guard(err, || {
-        mut_arg(config, "config")?.update(apply);
-        Ok(())
+        let cfg = mut_arg(config, "config")?;
+        let name = str_arg(name, "name")?;
+        let value = str_arg(value, "value")?;
+        set_value(cfg, name, Value::Text(value.to_owned()))
     })
 }
 
 /// Sets the client id of the OfficeRnD application (a NUL-terminated UTF-8 string, copied).
-/// `err` may be NULL; it receives the detail of a failure.
+/// `err` may be NULL; it receives the detail of a failure. The same as
+/// `officernd_config_set(config, "client_id", client_id, err)`.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn officernd_config_set_client_id(
     config: *mut officernd_config,
     client_id: *const c_char,
     err: *mut officernd_error,
 ) -> officernd_result {
-    set_str(config, client_id, "client_id", err, |b, v| b.client_id(v))
+    set_typed(config, err, "client_id", || text(client_id, "client_id"))
 }
 
 /// Sets the client secret (a NUL-terminated UTF-8 string, copied; the copy is wiped when the
@@ -94,27 +128,21 @@ pub unsafe extern "C" fn officernd_config_set_client_secret(
     client_secret: *const c_char,
     err: *mut officernd_error,
 ) -> officernd_result {
-    set_str(config, client_secret, "client_secret", err, |b, v| {
-        b.client_secret(v)
+    set_typed(config, err, "client_secret", || {
+        text(client_secret, "client_secret")
     })
 }
 
 /// Sets the requested scopes: one string of space-separated scopes, e.g.
 /// `"officernd.api.read officernd.api.write"` (order and duplicates do not matter). Replaces
-/// scopes set before. An empty string asks for the application's default scopes.
+/// scopes set before. An empty or blank string asks for the application's default scopes.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn officernd_config_set_scopes(
     config: *mut officernd_config,
     scopes: *const c_char,
     err: *mut officernd_error,
 ) -> officernd_result {
-    set_str(config, scopes, "scopes", err, |b, v| {
-        if v.trim().is_empty() {
-            b.scopes(Vec::<String>::new())
-        } else {
-            b.scopes([v])
-        }
-    })
+    set_typed(config, err, "scopes", || text(scopes, "scopes"))
 }
 
 /// Sets the token endpoint (default `https://identity.officernd.com/oauth/token`): `https://`, or
@@ -125,7 +153,7 @@ pub unsafe extern "C" fn officernd_config_set_token_url(
     token_url: *const c_char,
     err: *mut officernd_error,
 ) -> officernd_result {
-    set_str(config, token_url, "token_url", err, |b, v| b.token_url(v))
+    set_typed(config, err, "token_url", || text(token_url, "token_url"))
 }
 
 /// Sets the overall timeout of one token call, retries and waiting included (default 10000 ms).
@@ -135,7 +163,7 @@ pub unsafe extern "C" fn officernd_config_set_timeout_ms(
     timeout_ms: u64,
     err: *mut officernd_error,
 ) -> officernd_result {
-    set(config, err, |b| b.timeout(millis(timeout_ms)))
+    set_typed(config, err, "timeout", || ms(timeout_ms))
 }
 
 /// Sets the connect (TCP + TLS) timeout of one attempt (default 5000 ms).
@@ -145,9 +173,7 @@ pub unsafe extern "C" fn officernd_config_set_connect_timeout_ms(
     connect_timeout_ms: u64,
     err: *mut officernd_error,
 ) -> officernd_result {
-    set(config, err, |b| {
-        b.connect_timeout(millis(connect_timeout_ms))
-    })
+    set_typed(config, err, "connect_timeout", || ms(connect_timeout_ms))
 }
 
 /// Sets how long before expiry a token is refreshed (default 300000 ms; capped at half the
@@ -158,7 +184,7 @@ pub unsafe extern "C" fn officernd_config_set_refresh_ahead_ms(
     refresh_ahead_ms: u64,
     err: *mut officernd_error,
 ) -> officernd_result {
-    set(config, err, |b| b.refresh_ahead(millis(refresh_ahead_ms)))
+    set_typed(config, err, "refresh_ahead", || ms(refresh_ahead_ms))
 }
 
 /// Sets the minimum validity left on any token handed out (default 60000 ms; at most the
@@ -169,11 +195,12 @@ pub unsafe extern "C" fn officernd_config_set_min_validity_ms(
     min_validity_ms: u64,
     err: *mut officernd_error,
 ) -> officernd_result {
-    set(config, err, |b| b.min_validity(millis(min_validity_ms)))
+    set_typed(config, err, "min_validity", || ms(min_validity_ms))
 }
 
 /// Sets the request budget: at most `max_requests` token requests (first fetches, refreshes and
-/// retries alike) per rolling `window_ms` (default 5 per 60000 ms, OfficeRnD's limit).
+/// retries alike) per rolling `window_ms` (default 5 per 60000 ms, OfficeRnD's limit). The same
+/// as setting `"max_requests"` and `"quota_window"` by name.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn officernd_config_set_request_budget(
     config: *mut officernd_config,
@@ -181,8 +208,14 @@ pub unsafe extern "C" fn officernd_config_set_request_budget(
     window_ms: u64,
     err: *mut officernd_error,
 ) -> officernd_result {
-    set(config, err, |b| {
-        b.request_budget(max_requests, millis(window_ms))
+    guard(err, || {
+        let cfg = mut_arg(config, "config")?;
+        cfg.builder = cfg
+            .builder
+            .clone()
+            .set("max_requests", Value::Count(max_requests.into()))?
+            .set("quota_window", Value::Duration(millis(window_ms)))?;
+        Ok(())
     })
 }
 
@@ -194,7 +227,9 @@ pub unsafe extern "C" fn officernd_config_set_max_retries(
     max_retries: u32,
     err: *mut officernd_error,
 ) -> officernd_result {
-    set(config, err, |b| b.max_retries(max_retries))
+    set_typed(config, err, "max_retries", || {
+        Ok(Value::Count(max_retries.into()))
+    })
 }
 
 /// Sets how long terminal answers (`invalid_client`, `invalid_scope`…) are remembered instead of
@@ -205,7 +240,7 @@ pub unsafe extern "C" fn officernd_config_set_terminal_error_ttl_ms(
     ttl_ms: u64,
     err: *mut officernd_error,
 ) -> officernd_result {
-    set(config, err, |b| b.terminal_error_ttl(millis(ttl_ms)))
+    set_typed(config, err, "terminal_error_ttl", || ms(ttl_ms))
 }
 
 /// Sets whether clients with the same token URL, id, secret and scopes share one cache and budget
@@ -216,7 +251,7 @@ pub unsafe extern "C" fn officernd_config_set_share_cache(
     share_cache: bool,
     err: *mut officernd_error,
 ) -> officernd_result {
-    set(config, err, |b| b.share_cache(share_cache))
+    set_typed(config, err, "share_cache", || Ok(Value::Flag(share_cache)))
 }
 
 /// Sets where tokens (and the request budget) are shared, so that many processes or hosts send
@@ -272,4 +307,127 @@ pub unsafe extern "C" fn officernd_config_load_env(
         cfg.builder = cfg.builder.clone().with_env()?;
         Ok(())
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::{officernd_error_free, officernd_error_new, officernd_error_setting};
+    use officernd_auth::settings::{Key, Kind, SETTINGS, Setting};
+    use std::ffi::{CStr, CString};
+
+    /// A valid value of `s`'s kind, as text (every kind core has: a new one fails to compile).
+    fn example(s: &Setting, dir: &str) -> String {
+        match s.kind {
+            Kind::Text if s.key == Key::TokenUrl => "https://example.test/oauth/token".into(),
+            Kind::Text if s.key == Key::Store => "memory".into(),
+            Kind::Text | Kind::Secret => "some-value".into(),
+            Kind::Scopes => "a b".into(),
+            Kind::Duration if s.key == Key::RefreshAhead => "120".into(),
+            Kind::Duration => "2.5".into(),
+            Kind::Count => "3".into(),
+            Kind::Flag => "false".into(),
+            Kind::Path => dir.into(),
+        }
+    }
+
+    /// A value of the wrong kind, for the kinds that are not free text.
+    fn wrong(kind: Kind) -> Option<&'static str> {
+        match kind {
+            Kind::Duration | Kind::Count | Kind::Flag => Some("not-a-number-or-flag"),
+            Kind::Text | Kind::Secret | Kind::Scopes | Kind::Path => None,
+        }
+    }
+
+    struct Fixture {
+        cfg: *mut officernd_config,
+        err: *mut officernd_error,
+    }
+
+    impl Fixture {
+        fn new() -> Fixture {
+            let (mut cfg, mut err) = (std::ptr::null_mut(), std::ptr::null_mut());
+            unsafe {
+                assert_eq!(officernd_config_new(&mut cfg), officernd_result::Ok);
+                assert_eq!(officernd_error_new(&mut err), officernd_result::Ok);
+            }
+            let f = Fixture { cfg, err };
+            assert_eq!(f.set("client_id", "id"), officernd_result::Ok);
+            assert_eq!(f.set("client_secret", "secret-value"), officernd_result::Ok);
+            f
+        }
+
+        fn set(&self, name: &str, value: &str) -> officernd_result {
+            let (n, v) = (CString::new(name).unwrap(), CString::new(value).unwrap());
+            unsafe { officernd_config_set(self.cfg, n.as_ptr(), v.as_ptr(), self.err) }
+        }
+
+        fn setting(&self) -> Option<String> {
+            let p = unsafe { officernd_error_setting(self.err) };
+            (!p.is_null()).then(|| unsafe { CStr::from_ptr(p) }.to_str().unwrap().to_owned())
+        }
+
+        fn config(&self) -> officernd_auth::Config {
+            unsafe { &*self.cfg }
+                .builder
+                .clone()
+                .build_config()
+                .unwrap()
+        }
+    }
+
+    impl Drop for Fixture {
+        fn drop(&mut self) {
+            unsafe {
+                officernd_config_free(self.cfg);
+                officernd_error_free(self.err);
+            }
+        }
+    }
+
+    #[test]
+    fn every_setting_in_core_is_settable_by_name() {
+        let dir = std::env::temp_dir().join(format!("officernd-c-config-{}", std::process::id()));
+        let dir = dir.to_str().unwrap();
+        let defaults = format!("{:?}", Fixture::new().config());
+        for s in SETTINGS {
+            for name in std::iter::once(&s.name).chain(s.aliases) {
+                let f = Fixture::new();
+                let value = example(s, dir);
+                assert_eq!(f.set(name, &value), officernd_result::Ok, "{name}={value}");
+                let built = format!("{:?}", f.config());
+                // The setting reached the core: its value shows in the built configuration
+                // (the secret never shows, nor do these two; `memory` is the default store).
+                if !matches!(
+                    s.key,
+                    Key::ClientSecret | Key::TerminalErrorTtl | Key::ShareCache
+                ) && s.key != Key::Store
+                {
+                    assert_ne!(built, defaults, "{name}={value} changed nothing");
+                }
+                if let Some(bad) = wrong(s.kind) {
+                    assert_eq!(f.set(name, bad), officernd_result::Config, "{name}={bad}");
+                    assert_eq!(f.setting().as_deref(), Some(s.name));
+                    // A rejected value leaves the configuration as it was.
+                    assert_eq!(format!("{:?}", f.config()), built, "{name}");
+                }
+            }
+        }
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[test]
+    fn names_are_core_names_in_either_case_and_unknown_ones_are_named() {
+        let f = Fixture::new();
+        assert_eq!(f.set("quotaWindow", "4"), officernd_result::Ok);
+        assert_eq!(f.set("timeout", "2.5"), officernd_result::Ok);
+        let c = f.config();
+        assert_eq!(c.quota_window(), std::time::Duration::from_secs(4));
+        assert_eq!(c.timeout(), std::time::Duration::from_millis(2500));
+        assert_eq!(f.set("colour", "blue"), officernd_result::Config);
+        assert_eq!(f.setting().as_deref(), Some("colour"));
+        // Blank scopes are unset (core's rule; no branch here).
+        assert_eq!(f.set("scopes", "  "), officernd_result::Ok);
+        assert!(f.config().scopes().is_empty());
+    }
 }

@@ -1,11 +1,11 @@
 //! Result codes, the caller-owned error object, and the panic boundary every exported function
 //! runs inside.
 
-use std::ffi::{CString, c_char, c_uint};
+use std::ffi::{CStr, CString, c_char, c_uint};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::time::Duration;
 
-use officernd_auth::Error;
+use officernd_auth::{Error, ErrorCode};
 
 /// The result of every fallible function. The numbers are part of the ABI: they are never
 /// reused or renumbered. `OFFICERND_RESULT_OK` (0) is success; 1 to 7 are the core error codes
@@ -42,31 +42,44 @@ pub enum officernd_result {
 }
 
 impl officernd_result {
-    fn from_core(e: &Error) -> officernd_result {
-        match e.code() {
-            "config" => officernd_result::Config,
-            "oauth" => officernd_result::Oauth,
-            "rate_limited" => officernd_result::RateLimited,
-            "http" => officernd_result::Http,
-            "transport" => officernd_result::Transport,
-            "timeout" => officernd_result::Timeout,
-            "invalid_response" => officernd_result::InvalidResponse,
-            _ => officernd_result::Unknown,
+    /// The result of a core error code: one arm per [`ErrorCode`], so a code added to core does
+    /// not compile here until it has its C number (the numbers are the same: see the tests).
+    pub(crate) const fn from_kind(kind: ErrorCode) -> officernd_result {
+        match kind {
+            ErrorCode::Config => officernd_result::Config,
+            ErrorCode::OAuth => officernd_result::Oauth,
+            ErrorCode::RateLimited => officernd_result::RateLimited,
+            ErrorCode::Http => officernd_result::Http,
+            ErrorCode::Transport => officernd_result::Transport,
+            ErrorCode::Timeout => officernd_result::Timeout,
+            ErrorCode::InvalidResponse => officernd_result::InvalidResponse,
         }
     }
 
+    fn from_core(e: &Error) -> officernd_result {
+        officernd_result::from_kind(e.kind())
+    }
+
+    /// The result of an optional core code string (`Stats::last_error_code`): `Ok` for none,
+    /// `Unknown` for a string that is not a code.
     pub(crate) fn from_code_str(code: Option<&str>) -> officernd_result {
-        match code {
-            None => officernd_result::Ok,
-            Some("config") => officernd_result::Config,
-            Some("oauth") => officernd_result::Oauth,
-            Some("rate_limited") => officernd_result::RateLimited,
-            Some("http") => officernd_result::Http,
-            Some("transport") => officernd_result::Transport,
-            Some("timeout") => officernd_result::Timeout,
-            Some("invalid_response") => officernd_result::InvalidResponse,
-            Some(_) => officernd_result::Unknown,
-        }
+        code.map_or(officernd_result::Ok, |s| {
+            ErrorCode::parse(s).map_or(officernd_result::Unknown, officernd_result::from_kind)
+        })
+    }
+}
+
+/// The NUL-terminated spelling of a core code: the same text as [`ErrorCode::as_str`] (checked
+/// by the tests), one arm per code.
+const fn core_name(kind: ErrorCode) -> &'static CStr {
+    match kind {
+        ErrorCode::Config => c"config",
+        ErrorCode::OAuth => c"oauth",
+        ErrorCode::RateLimited => c"rate_limited",
+        ErrorCode::Http => c"http",
+        ErrorCode::Transport => c"transport",
+        ErrorCode::Timeout => c"timeout",
+        ErrorCode::InvalidResponse => c"invalid_response",
     }
 }
 
@@ -76,22 +89,19 @@ impl officernd_result {
 /// `"panic"`; `"unknown"` for a number that is not a result.
 #[unsafe(no_mangle)]
 pub extern "C" fn officernd_result_name(result: c_uint) -> *const c_char {
-    let s: &'static [u8] = match result {
-        0 => b"ok\0",
-        1 => b"config\0",
-        2 => b"oauth\0",
-        3 => b"rate_limited\0",
-        4 => b"http\0",
-        5 => b"transport\0",
-        6 => b"timeout\0",
-        7 => b"invalid_response\0",
-        100 => b"null_parameter\0",
-        101 => b"invalid_utf8\0",
-        102 => b"buffer_too_small\0",
-        103 => b"panic\0",
-        _ => b"unknown\0",
+    let core = ErrorCode::ALL
+        .into_iter()
+        .find(|k| c_uint::from(k.number()) == result);
+    let s: &'static CStr = match (core, result) {
+        (Some(kind), _) => core_name(kind),
+        (None, 0) => c"ok",
+        (None, 100) => c"null_parameter",
+        (None, 101) => c"invalid_utf8",
+        (None, 102) => c"buffer_too_small",
+        (None, 103) => c"panic",
+        (None, _) => c"unknown",
     };
-    s.as_ptr().cast()
+    s.as_ptr()
 }
 
 /// Why a call failed, before it is written into the caller's error object.
@@ -146,7 +156,7 @@ impl Default for officernd_error {
 }
 
 /// A C string from Rust text; core messages never hold NUL, but never fail on one either.
-fn c_string(s: &str) -> CString {
+pub(crate) fn c_string(s: &str) -> CString {
     CString::new(s.replace('\0', "\u{FFFD}")).unwrap_or_default()
 }
 
@@ -479,6 +489,24 @@ mod tests {
             );
             assert_eq!(officernd_error_http_status(p), 0);
         }
+    }
+
+    #[test]
+    fn every_core_code_has_its_number_and_name() {
+        for kind in ErrorCode::ALL {
+            let r = officernd_result::from_kind(kind);
+            assert_eq!(r as c_uint, c_uint::from(kind.number()), "{kind}");
+            assert_eq!(
+                text(officernd_result_name(r as c_uint)).as_deref(),
+                Some(kind.as_str())
+            );
+            assert_eq!(officernd_result::from_code_str(Some(kind.as_str())), r);
+        }
+        assert_eq!(officernd_result::from_code_str(None), officernd_result::Ok);
+        assert_eq!(
+            officernd_result::from_code_str(Some("nope")),
+            officernd_result::Unknown
+        );
     }
 
     #[test]

@@ -19,12 +19,16 @@
 mod client;
 mod config;
 mod error;
+mod logging;
+mod stats;
 mod token;
 mod util;
 
 pub use client::*;
 pub use config::*;
 pub use error::*;
+pub use logging::*;
+pub use stats::*;
 pub use token::*;
 
 /// The library's version (`"0.1.0"`), NUL-terminated and static. Compare it with

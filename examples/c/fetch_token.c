@@ -1,6 +1,8 @@
 /*
  * libofficernd_auth from C: a client from the environment, a token fetched once and then served
- * from cache, the Authorization header on an API call, and the stats. Never prints the token.
+ * from cache, the Authorization header on an API call (with the 401 rule: after a 401, retry once
+ * with the token officernd_client_token_after_unauthorized gives, if any), and the stats. Never
+ * prints the token: only the library's redaction of it (officernd_token_redacted).
  *
  *   export OFFICERND_CLIENT_ID=… OFFICERND_CLIENT_SECRET=… OFFICERND_SCOPES="officernd.api.read"
  *   cc fetch_token.c $(pkg-config --cflags --libs officernd_auth) -o fetch_token && ./fetch_token
@@ -32,7 +34,8 @@ static int fail(const char *what, const officernd_error *err) {
   return 1;
 }
 
-/* GET path on http://127.0.0.1:PORT with an Authorization header; prints the status line. */
+/* GET path on http://127.0.0.1:PORT with an Authorization header; prints the status line and
+ * returns the HTTP status (-1 when there is none). */
 static int call_api(const char *base_url, const char *path, const char *authorization) {
   struct sockaddr_in addr;
   char request[8192], response[4096];
@@ -57,16 +60,43 @@ static int call_api(const char *base_url, const char *path, const char *authoriz
   response[n] = '\0';
   response[strcspn(response, "\r\n")] = '\0';
   printf("GET %s -> %s\n", path, response);
-  return strstr(response, " 200 ") != NULL ? 0 : -1;
+  return strncmp(response, "HTTP/1.1 ", 9) == 0 ? atoi(response + 9) : -1;
+}
+
+/* The API call with `token`'s header; after a 401, once more with the token core's 401 rule
+ * gives (none: the 401 stands). Returns the HTTP status. */
+static int call_api_with(officernd_client *client, officernd_token *token, const char *base_url,
+                         officernd_error *err) {
+  char header[8192], hint[64];
+  officernd_token *next = NULL;
+  int status = -1;
+  if (officernd_token_authorization_header(token, header, sizeof header, NULL, err) != OFFICERND_RESULT_OK) {
+    fail("officernd_token_authorization_header", err);
+    return -1;
+  }
+  status = call_api(base_url, "/api/v2/me", header);
+  if (status == 401) {
+    if (officernd_client_token_after_unauthorized(client, token, &next, err) != OFFICERND_RESULT_OK) {
+      fail("officernd_client_token_after_unauthorized", err);
+    }
+    if (next != NULL) {
+      officernd_token_redacted(next, hint, sizeof hint, NULL, NULL);
+      printf("401: retrying once with token %s\n", hint);
+      if (officernd_token_authorization_header(next, header, sizeof header, NULL, err) == OFFICERND_RESULT_OK)
+        status = call_api(base_url, "/api/v2/me", header);
+      officernd_token_free(next);
+    }
+  }
+  memset(header, 0, sizeof header);
+  return status;
 }
 
 int main(void) {
   officernd_client *client = NULL;
-  officernd_token *token = NULL;
+  officernd_token *token = NULL, *again = NULL;
   officernd_error *err = NULL;
   officernd_stats stats;
-  char hint[64], scopes[512], header[8192];
-  size_t header_len = 0;
+  char hint[64], scopes[512];
   const char *mock = getenv("OFFICERND_MOCK_URL");
   int rc = 0;
 
@@ -88,14 +118,15 @@ int main(void) {
          officernd_token_access_token_len(token),
          (unsigned long long)(officernd_token_expires_in_ms(token) / 1000), scopes);
 
-  /* Second call: served from cache. */
-  if (officernd_client_authorization_header(client, header, sizeof header, &header_len, err) != OFFICERND_RESULT_OK) {
-    rc = fail("officernd_client_authorization_header", err);
+  /* Second call: served from cache (the same token, no request). */
+  if (officernd_client_token(client, &again, err) != OFFICERND_RESULT_OK) {
+    rc = fail("officernd_client_token", err);
     goto done;
   }
-  printf("Authorization: Bearer %.6s… (%zu chars)\n", header + 7, header_len);
+  officernd_token_redacted(again, hint, sizeof hint, NULL, NULL);
+  printf("Authorization: Bearer %s (%zu chars, from cache)\n", hint, officernd_token_access_token_len(again) + 7);
 
-  if (mock != NULL && call_api(mock, "/api/v2/me", header) != 0) {
+  if (mock != NULL && call_api_with(client, again, mock, err) != 200) {
     fprintf(stderr, "the API call failed\n");
     rc = 1;
   }
@@ -109,7 +140,7 @@ int main(void) {
          stats.budget_remaining, stats.budget_capacity);
 
 done:
-  memset(header, 0, sizeof header);
+  officernd_token_free(again);
   officernd_token_free(token);
   officernd_client_free(client);
   officernd_error_free(err);

@@ -1,5 +1,6 @@
 // libofficernd_auth from C++ (officernd_auth.hpp): a client from the environment, a token fetched
-// once and then served from cache, and the stats. Never prints the token.
+// once and then served from cache, and the stats. Never prints the token: only the library's
+// redaction of it (Token::redacted()).
 //
 //   cmake -S . -B build -DCMAKE_PREFIX_PATH=/prefix && cmake --build build && build/fetch_token
 #include <officernd_auth.hpp>
@@ -13,8 +14,10 @@ int main() {
     std::cout << "token " << token.redacted() << " (" << token.access_token().size() << " chars), expires in "
               << std::chrono::duration_cast<std::chrono::seconds>(token.expires_in()).count()
               << " s, scopes: " << token.scopes() << "\n";
-    std::string header = client.authorization_header();  // from cache
-    std::cout << "Authorization: " << header.substr(0, 13) << "… (" << header.size() << " chars)\n";
+    officernd::Token again = client.token();  // from cache: the same token, no request
+    std::string header = again.authorization_header();  // what an HTTP call sends; never print it
+    std::cout << "Authorization: Bearer " << again.redacted() << " (" << header.size() << " chars, from cache)\n";
+    // After an API 401 with it: auto next = client.token_after_unauthorized(again); retry once if next.
     officernd_stats s = client.stats();
     std::cout << "stats: " << s.requests_sent << " token request(s) sent, " << s.cache_hits
               << " cache hit(s), budget " << s.budget_remaining << "/" << s.budget_capacity << " left\n";

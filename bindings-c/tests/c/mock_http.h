@@ -1,6 +1,7 @@
 /*
  * A tiny HTTP/1.1 client for the mock identity server's control API (loopback, plain http):
- * just enough to read /_mock/stats and queue faults. Tests only.
+ * just enough to read /_mock/stats, queue faults, revoke tokens and call the protected resource.
+ * Tests only; valid C and C++.
  */
 #ifndef OFFICERND_TEST_MOCK_HTTP_H
 #define OFFICERND_TEST_MOCK_HTTP_H
@@ -13,9 +14,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-/* Sends METHOD PATH with an optional JSON body to $OFFICERND_MOCK_URL; returns the HTTP status
- * and copies the response body (NUL-terminated) into body (cap bytes). -1 on any failure. */
-static int mock_http(const char *method, const char *path, const char *json, char *body, size_t cap) {
+/* Sends METHOD PATH with an optional JSON body and an optional Authorization header value to
+ * $OFFICERND_MOCK_URL; returns the HTTP status and copies the response body (NUL-terminated) into
+ * body (cap bytes). -1 on any failure. */
+static inline int mock_http_auth(const char *method, const char *path, const char *json, const char *authorization,
+                          char *body, size_t cap) {
   const char *url = getenv("OFFICERND_MOCK_URL");
   const char *hostport;
   const char *colon;
@@ -40,9 +43,10 @@ static int mock_http(const char *method, const char *path, const char *json, cha
     return -1;
   }
   len = snprintf(request, sizeof request,
-                 "%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+                 "%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n%s%s%s"
                  "Content-Type: application/json\r\nContent-Length: %lu\r\n\r\n%s",
-                 method, path, (unsigned long)(json ? strlen(json) : 0), json ? json : "");
+                 method, path, authorization ? "Authorization: " : "", authorization ? authorization : "",
+                 authorization ? "\r\n" : "", (unsigned long)(json ? strlen(json) : 0), json ? json : "");
   if (len < 0 || (size_t)len >= sizeof request || write(fd, request, (size_t)len) != len) {
     close(fd);
     return -1;
@@ -63,8 +67,19 @@ static int mock_http(const char *method, const char *path, const char *json, cha
   return status;
 }
 
+/* mock_http_auth without an Authorization header. */
+static inline int mock_http(const char *method, const char *path, const char *json, char *body, size_t cap) {
+  return mock_http_auth(method, path, json, NULL, body, cap);
+}
+
+/* GET /api/v2/me, the mock's protected resource, with `Authorization: <authorization>`: 200 for
+ * a live token it issued, 401 for an unknown, expired or revoked one. */
+static inline int mock_call_api(const char *authorization) {
+  return mock_http_auth("GET", "/api/v2/me", NULL, authorization, NULL, 0);
+}
+
 /* A number field of /_mock/stats, e.g. "token_requests"; -1 when unreadable. */
-static long mock_stat(const char *field) {
+static inline long mock_stat(const char *field) {
   char body[4096];
   char key[128];
   const char *p;
@@ -78,7 +93,7 @@ static long mock_stat(const char *field) {
 }
 
 /* Queues faults (a JSON array) for the next token requests. */
-static int mock_faults(const char *json_array) {
+static inline int mock_faults(const char *json_array) {
   return mock_http("POST", "/_mock/faults", json_array, NULL, 0) == 200 ? 0 : -1;
 }
 

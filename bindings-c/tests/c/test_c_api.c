@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fixed_token_server.h"
 #include "mock_http.h"
 
 static int passed = 0;
@@ -146,6 +147,45 @@ static void test_success(void) {
   CHECK(stats.budget_capacity == 5 && stats.budget_remaining == 4);
   CHECK(stats.expires_in_ms > 3000 * 1000LL);
   CHECK(stats.last_error == OFFICERND_RESULT_OK);
+  /* The same metrics by name, from the library's field list. */
+  {
+    size_t i, count = officernd_stats_field_count();
+    int seen = 0;
+    CHECK(count >= 15);
+    CHECK(officernd_stats_field_name(count) == NULL);
+    for (i = 0; i < count; i++) {
+      const char *name = officernd_stats_field_name(i);
+      int64_t v = officernd_stats_field_value(&stats, i);
+      CHECK(name != NULL);
+      if (name == NULL) continue;
+      if (strcmp(name, "requests_sent") == 0) {
+        seen++;
+        CHECK(v == 1);
+      }
+      if (strcmp(name, "requests_ok") == 0) {
+        seen++;
+        CHECK(v == 1);
+      }
+      if (strcmp(name, "cache_hits") == 0) {
+        seen++;
+        CHECK(v == (int64_t)stats.cache_hits && v >= 2);
+      }
+      if (strcmp(name, "budget_remaining") == 0) {
+        seen++;
+        CHECK(v == 4);
+      }
+      if (strcmp(name, "expires_in") == 0) {
+        seen++;
+        CHECK(v == stats.expires_in_ms);
+      }
+      if (strcmp(name, "last_error_code") == 0) {
+        seen++;
+        CHECK(v == OFFICERND_RESULT_OK);
+      }
+    }
+    CHECK(seen == 6);
+    CHECK(officernd_stats_field_value(NULL, 0) == 0 && officernd_stats_field_value(&stats, count) == 0);
+  }
 
   /* After an API 401: invalidate drops it once; the next call fetches a new token. */
   CHECK_RESULT(officernd_client_invalidate(client, token, &dropped, err), OFFICERND_RESULT_OK);
@@ -163,6 +203,104 @@ static void test_success(void) {
   CHECK(officernd_token_access_token_len(token) == n);
   officernd_token_free(token);
   officernd_token_free(again);
+  officernd_error_free(err);
+}
+
+/* The 401 rule: the mock revokes every token (as deleting the app does); the refused token is
+ * dropped and a different one comes back, once; a late 401 for it does not fetch again. */
+static void test_token_after_unauthorized(void) {
+  officernd_client *client;
+  officernd_token *first = NULL, *next = NULL, *late = NULL, *now = NULL;
+  officernd_token *untouched = (officernd_token *)&passed; /* a sentinel that must not change */
+  officernd_error *err = NULL;
+  char h_first[4200], h_next[4200], h_late[4200], h_current[4200];
+  bool dropped = true;
+
+  current = "token_after_unauthorized (revoked)";
+  CHECK_RESULT(officernd_error_new(&err), OFFICERND_RESULT_OK);
+  CHECK(mock_http("POST", "/_mock/reset", NULL, NULL, 0) == 200);
+  client = mock_client(DEMO_SECRET);
+  CHECK_RESULT(officernd_client_token(client, &first, err), OFFICERND_RESULT_OK);
+  CHECK_RESULT(officernd_token_authorization_header(first, h_first, sizeof h_first, NULL, err), OFFICERND_RESULT_OK);
+  CHECK(mock_call_api(h_first) == 200);
+  CHECK(mock_http("POST", "/_mock/revoke", NULL, NULL, 0) == 200);
+  CHECK(mock_call_api(h_first) == 401);
+
+  CHECK_RESULT(officernd_client_token_after_unauthorized(client, first, &next, err), OFFICERND_RESULT_OK);
+  CHECK(next != NULL);
+  if (next != NULL) {
+    CHECK_RESULT(officernd_token_authorization_header(next, h_next, sizeof h_next, NULL, err), OFFICERND_RESULT_OK);
+    CHECK(strcmp(h_next, h_first) != 0);
+    CHECK(mock_call_api(h_next) == 200); /* the one retry succeeds */
+  }
+  CHECK(mock_stat("token_requests") == 2);
+  /* The cache now holds the new token: the refused one was dropped, not kept. */
+  CHECK_RESULT(officernd_client_token(client, &now, err), OFFICERND_RESULT_OK);
+  CHECK_RESULT(officernd_token_authorization_header(now, h_current, sizeof h_current, NULL, err),
+               OFFICERND_RESULT_OK);
+  CHECK(strcmp(h_current, h_next) == 0);
+  CHECK_RESULT(officernd_client_invalidate(client, first, &dropped, err), OFFICERND_RESULT_OK);
+  CHECK(!dropped);
+
+  /* A late 401 for the old token (another thread already got a new one): the newer token, no
+   * request. */
+  current = "token_after_unauthorized (late 401)";
+  CHECK_RESULT(officernd_client_token_after_unauthorized(client, first, &late, err), OFFICERND_RESULT_OK);
+  CHECK(late != NULL);
+  if (late != NULL) {
+    CHECK_RESULT(officernd_token_authorization_header(late, h_late, sizeof h_late, NULL, err), OFFICERND_RESULT_OK);
+    CHECK(strcmp(h_late, h_next) == 0);
+  }
+  CHECK(mock_stat("token_requests") == 2);
+
+  current = "token_after_unauthorized (NULL arguments)";
+  CHECK_RESULT(officernd_client_token_after_unauthorized(NULL, first, &untouched, err),
+               OFFICERND_RESULT_NULL_PARAMETER);
+  CHECK_RESULT(officernd_client_token_after_unauthorized(client, NULL, &untouched, err),
+               OFFICERND_RESULT_NULL_PARAMETER);
+  CHECK(strstr(officernd_error_message(err), "`rejected`") != NULL);
+  CHECK_RESULT(officernd_client_token_after_unauthorized(client, first, NULL, err), OFFICERND_RESULT_NULL_PARAMETER);
+  CHECK(strstr(officernd_error_message(err), "`out_next`") != NULL);
+  CHECK(untouched == (officernd_token *)&passed);
+  CHECK(mock_stat("token_requests") == 2);
+
+  officernd_token_free(first);
+  officernd_token_free(next);
+  officernd_token_free(late);
+  officernd_token_free(now);
+  officernd_client_free(client);
+  officernd_error_free(err);
+}
+
+/* When the server answers the refused token again, there is nothing to retry with: NULL. */
+static void test_token_after_unauthorized_same_token(void) {
+  struct fixed_token_server server;
+  officernd_config *cfg;
+  officernd_client *client = NULL;
+  officernd_token *token = NULL, *next = (officernd_token *)&passed;
+  officernd_error *err = NULL;
+
+  current = "token_after_unauthorized (the server reissues the same token)";
+  CHECK_RESULT(officernd_error_new(&err), OFFICERND_RESULT_OK);
+  if (fixed_token_server_start(&server) != 0) {
+    failed++;
+    fprintf(stderr, "FAIL %s: the fixed-token server could not start\n", current);
+    officernd_error_free(err);
+    return;
+  }
+  cfg = mock_config(DEMO_SECRET);
+  CHECK_RESULT(officernd_config_set_token_url(cfg, server.url, err), OFFICERND_RESULT_OK);
+  CHECK_RESULT(officernd_client_new(cfg, &client, err), OFFICERND_RESULT_OK);
+  CHECK_RESULT(officernd_client_token(client, &token, err), OFFICERND_RESULT_OK);
+  CHECK(fixed_token_server_requests(&server) == 1);
+  CHECK_RESULT(officernd_client_token_after_unauthorized(client, token, &next, err), OFFICERND_RESULT_OK);
+  CHECK(next == NULL);
+  CHECK(fixed_token_server_requests(&server) == 2); /* it did ask, and got the same token */
+  if (next != (officernd_token *)&passed) officernd_token_free(next);
+  officernd_token_free(token);
+  officernd_client_free(client);
+  officernd_config_free(cfg);
+  fixed_token_server_stop(&server);
   officernd_error_free(err);
 }
 
@@ -247,6 +385,73 @@ static void test_config_errors(void) {
   officernd_error_free(err);
 }
 
+/* Every setting by name, as core's settings table spells it (durations in seconds). */
+static void test_config_set_by_name(void) {
+  officernd_config *cfg = NULL;
+  officernd_client *client = NULL;
+  officernd_token *token = NULL;
+  officernd_error *err = NULL;
+  officernd_stats stats;
+  const char bad_utf8[] = {'t', 'i', 'm', 'e', (char)0xff, '\0'};
+
+  current = "officernd_config_set";
+  CHECK_RESULT(officernd_error_new(&err), OFFICERND_RESULT_OK);
+  CHECK_RESULT(officernd_config_new(&cfg), OFFICERND_RESULT_OK);
+  CHECK_RESULT(officernd_config_set(cfg, "client_id", getenv("OFFICERND_CLIENT_ID"), err), OFFICERND_RESULT_OK);
+  CHECK_RESULT(officernd_config_set(cfg, "client_secret", DEMO_SECRET, err), OFFICERND_RESULT_OK);
+  CHECK_RESULT(officernd_config_set(cfg, "scope", "officernd.api.read", err), OFFICERND_RESULT_OK); /* an alias */
+  CHECK_RESULT(officernd_config_set(cfg, "tokenUrl", getenv("OFFICERND_TOKEN_URL"), err), OFFICERND_RESULT_OK);
+  CHECK_RESULT(officernd_config_set(cfg, "share_cache", "false", err), OFFICERND_RESULT_OK);
+  CHECK_RESULT(officernd_config_set(cfg, "max_retries", "0", err), OFFICERND_RESULT_OK);
+  CHECK_RESULT(officernd_config_set(cfg, "maxRequests", "3", err), OFFICERND_RESULT_OK);
+  CHECK_RESULT(officernd_config_set(cfg, "timeout", "0.3", err), OFFICERND_RESULT_OK);
+
+  /* An unknown name: CONFIG naming it; a value of the wrong kind: CONFIG naming the setting. */
+  CHECK_RESULT(officernd_config_set(cfg, "colour", "blue", err), OFFICERND_RESULT_CONFIG);
+  CHECK(officernd_error_setting(err) != NULL && strcmp(officernd_error_setting(err), "colour") == 0);
+  CHECK(strstr(officernd_error_message(err), "unknown setting") != NULL);
+  CHECK(strstr(officernd_error_message(err), "quota_window") != NULL); /* lists the known ones */
+  CHECK_RESULT(officernd_config_set(cfg, "timeout", "soon", err), OFFICERND_RESULT_CONFIG);
+  CHECK(strcmp(officernd_error_setting(err), "timeout") == 0);
+  CHECK_RESULT(officernd_config_set(cfg, "shareCache", "maybe", err), OFFICERND_RESULT_CONFIG);
+  CHECK(strcmp(officernd_error_setting(err), "share_cache") == 0);
+  CHECK_RESULT(officernd_config_set(NULL, "timeout", "1", err), OFFICERND_RESULT_NULL_PARAMETER);
+  CHECK_RESULT(officernd_config_set(cfg, NULL, "1", err), OFFICERND_RESULT_NULL_PARAMETER);
+  CHECK(strstr(officernd_error_message(err), "`name`") != NULL);
+  CHECK_RESULT(officernd_config_set(cfg, "timeout", NULL, err), OFFICERND_RESULT_NULL_PARAMETER);
+  CHECK(strstr(officernd_error_message(err), "`value`") != NULL);
+  CHECK_RESULT(officernd_config_set(cfg, bad_utf8, "1", err), OFFICERND_RESULT_INVALID_UTF8);
+  CHECK_RESULT(officernd_config_set(cfg, "client_id", bad_utf8, err), OFFICERND_RESULT_INVALID_UTF8);
+
+  /* The rejected values changed nothing: the client is the one configured above. */
+  CHECK_RESULT(officernd_client_new(cfg, &client, err), OFFICERND_RESULT_OK);
+  CHECK_RESULT(officernd_client_stats(client, &stats, err), OFFICERND_RESULT_OK);
+  CHECK(stats.budget_capacity == 3);
+  /* "0.3" is seconds: a 2 s answer times out after 300 ms. */
+  CHECK(mock_faults("[{\"kind\":\"delay\",\"ms\":2000}]") == 0);
+  CHECK_RESULT(officernd_client_token(client, &token, err), OFFICERND_RESULT_TIMEOUT);
+  CHECK(strstr(officernd_error_message(err), "300ms") != NULL);
+  officernd_client_free(client);
+  client = NULL;
+
+  /* Ranges are checked when the client is built, as for the typed setters. */
+  CHECK_RESULT(officernd_config_set(cfg, "max_requests", "0", err), OFFICERND_RESULT_OK);
+  CHECK_RESULT(officernd_client_new(cfg, &client, err), OFFICERND_RESULT_CONFIG);
+  CHECK(strcmp(officernd_error_setting(err), "max_requests") == 0);
+  CHECK(client == NULL);
+  /* The typed setters are the same settings. */
+  CHECK_RESULT(officernd_config_set_request_budget(cfg, 2, 60000, err), OFFICERND_RESULT_OK);
+  CHECK_RESULT(officernd_config_set_timeout_ms(cfg, 5000, err), OFFICERND_RESULT_OK);
+  CHECK_RESULT(officernd_client_new(cfg, &client, err), OFFICERND_RESULT_OK);
+  CHECK_RESULT(officernd_client_token(client, &token, err), OFFICERND_RESULT_OK);
+  CHECK_RESULT(officernd_client_stats(client, &stats, err), OFFICERND_RESULT_OK);
+  CHECK(stats.budget_capacity == 2 && stats.requests_ok == 1);
+  officernd_token_free(token);
+  officernd_client_free(client);
+  officernd_config_free(cfg);
+  officernd_error_free(err);
+}
+
 /* A fresh client (own cache and budget) whose first token call meets `faults`. */
 static officernd_result fetch_with_fault(const char *faults, uint64_t timeout_ms, officernd_error *err) {
   officernd_config *cfg = mock_config(DEMO_SECRET);
@@ -288,6 +493,12 @@ static void test_oauth_error(void) {
   CHECK_RESULT(officernd_client_stats(client, &stats, err), OFFICERND_RESULT_OK);
   CHECK(stats.requests_sent == 1 && stats.requests_oauth_error == 1 && stats.refused_locally == 1);
   CHECK(stats.last_error == OFFICERND_RESULT_OAUTH);
+  {
+    size_t i;
+    for (i = 0; i < officernd_stats_field_count(); i++)
+      if (strcmp(officernd_stats_field_name(i), "last_error_code") == 0)
+        CHECK(officernd_stats_field_value(&stats, i) == OFFICERND_RESULT_OAUTH);
+  }
   officernd_client_free(client);
 
   /* invalid_scope with the server's description. */
@@ -776,6 +987,146 @@ static void test_redis_unreachable(void) {
   officernd_error_free(err);
 }
 
+/* ---- The log callback ------------------------------------------------------------------ */
+
+#define MAX_RECORDS 256
+
+struct log_record {
+  officernd_log_level level;
+  char target[128];
+  char message[2048];
+};
+
+/* What the callback saw; filled from any thread, under the lock. */
+static struct {
+  pthread_mutex_t lock;
+  int count;
+  int overflow;
+  struct log_record records[MAX_RECORDS];
+} logs = {PTHREAD_MUTEX_INITIALIZER, 0, 0, {{0, "", ""}}};
+
+static void capture_log(void *userdata, officernd_log_level level, const char *target, const char *message) {
+  struct log_record *r;
+  CHECK(userdata == (void *)&logs);
+  pthread_mutex_lock(&logs.lock);
+  if (logs.count < MAX_RECORDS) {
+    r = &logs.records[logs.count++];
+    r->level = level;
+    snprintf(r->target, sizeof r->target, "%s", target);
+    snprintf(r->message, sizeof r->message, "%s", message);
+    if (strlen(message) >= sizeof r->message) logs.overflow++;
+  } else {
+    logs.overflow++;
+  }
+  pthread_mutex_unlock(&logs.lock);
+}
+
+static void clear_logs(void) {
+  pthread_mutex_lock(&logs.lock);
+  logs.count = 0;
+  logs.overflow = 0;
+  pthread_mutex_unlock(&logs.lock);
+}
+
+static void print_logs(void) {
+  int i;
+  for (i = 0; i < logs.count; i++)
+    fprintf(stderr, "  log %u %s: %s\n", logs.records[i].level, logs.records[i].target, logs.records[i].message);
+}
+
+/* How many records of `level` (0: any) contain `needle` (NULL: any). */
+static int count_logs(officernd_log_level level, const char *needle) {
+  int i, n = 0;
+  pthread_mutex_lock(&logs.lock);
+  for (i = 0; i < logs.count; i++)
+    if ((level == 0 || logs.records[i].level == level) &&
+        (needle == NULL || strstr(logs.records[i].message, needle) != NULL))
+      n++;
+  pthread_mutex_unlock(&logs.lock);
+  return n;
+}
+
+/* Records of the HTTP/TLS stacks below INFO (they can hold whole bodies): there must be none. */
+static int count_transport_debug(void) {
+  int i, n = 0;
+  pthread_mutex_lock(&logs.lock);
+  for (i = 0; i < logs.count; i++)
+    if (logs.records[i].level > OFFICERND_LOG_LEVEL_INFO && strncmp(logs.records[i].target, "officernd_auth", 14) != 0)
+      n++;
+  pthread_mutex_unlock(&logs.lock);
+  return n;
+}
+
+static void test_log_callback(void) {
+  static const char *const PASSWORD = "r3dis-L0g-Pw-9xQ";
+  officernd_config *cfg;
+  officernd_client *client = NULL;
+  officernd_token *token = NULL;
+  officernd_error *err = NULL;
+  char url[256], access[4096];
+  bool dropped = false;
+  int failed_before = failed;
+
+  current = "log callback: a Redis store that is down warns once";
+  CHECK_RESULT(officernd_error_new(&err), OFFICERND_RESULT_OK);
+  clear_logs();
+  CHECK_RESULT(officernd_set_log_callback(capture_log, &logs, OFFICERND_LOG_LEVEL_TRACE), OFFICERND_RESULT_OK);
+  cfg = mock_config(DEMO_SECRET);
+  snprintf(url, sizeof url, "redis://:%s@127.0.0.1:1/0", PASSWORD);
+  CHECK_RESULT(officernd_config_set_store(cfg, url, NULL, err), OFFICERND_RESULT_OK);
+  CHECK_RESULT(officernd_client_new(cfg, &client, err), OFFICERND_RESULT_OK);
+  CHECK_RESULT(officernd_client_token(client, &token, err), OFFICERND_RESULT_RATE_LIMITED);
+  CHECK_RESULT(officernd_client_token(client, &token, err), OFFICERND_RESULT_RATE_LIMITED);
+  CHECK(count_logs(OFFICERND_LOG_LEVEL_WARN, NULL) == 1);
+  CHECK(count_logs(OFFICERND_LOG_LEVEL_WARN, "redis://:***@127.0.0.1:1") == 1);
+  CHECK(count_logs(0, PASSWORD) == 0);
+  CHECK(count_logs(0, DEMO_SECRET) == 0);
+  CHECK(logs.overflow == 0);
+  officernd_client_free(client);
+  officernd_config_free(cfg);
+  client = NULL;
+
+  /* A token fetched from the mock: the library says so, with the token redacted; the HTTP
+   * stack's debug records are not forwarded. */
+  current = "log callback: a fetch";
+  clear_logs();
+  client = mock_client(DEMO_SECRET);
+  CHECK_RESULT(officernd_client_access_token(client, access, sizeof access, NULL, err), OFFICERND_RESULT_OK);
+  CHECK(count_logs(OFFICERND_LOG_LEVEL_INFO, "[redacted]") >= 1);
+  CHECK(count_logs(OFFICERND_LOG_LEVEL_DEBUG, getenv("OFFICERND_CLIENT_ID")) >= 1); /* "requesting a token for client …" */
+  CHECK(count_logs(0, access) == 0);
+  CHECK(count_logs(0, DEMO_SECRET) == 0);
+  CHECK(count_transport_debug() == 0);
+
+  /* The level asked for: WARN forwards no INFO. */
+  current = "log callback: max level";
+  CHECK_RESULT(officernd_set_log_callback(capture_log, &logs, OFFICERND_LOG_LEVEL_WARN), OFFICERND_RESULT_OK);
+  clear_logs();
+  CHECK_RESULT(officernd_client_token(client, &token, err), OFFICERND_RESULT_OK);
+  CHECK_RESULT(officernd_client_invalidate(client, token, &dropped, err), OFFICERND_RESULT_OK);
+  CHECK(dropped);
+  officernd_token_free(token);
+  token = NULL;
+  CHECK_RESULT(officernd_client_access_token(client, access, sizeof access, NULL, err), OFFICERND_RESULT_OK);
+  CHECK(count_logs(0, NULL) == 0);
+  CHECK_RESULT(officernd_set_log_callback(capture_log, &logs, OFFICERND_LOG_LEVEL_INFO), OFFICERND_RESULT_OK);
+  CHECK_RESULT(officernd_client_token(client, &token, err), OFFICERND_RESULT_OK);
+  CHECK_RESULT(officernd_client_invalidate(client, token, &dropped, err), OFFICERND_RESULT_OK);
+  CHECK(count_logs(OFFICERND_LOG_LEVEL_INFO, "invalidated") == 1);
+  officernd_token_free(token);
+  token = NULL;
+
+  /* NULL turns it off. */
+  current = "log callback: off";
+  CHECK_RESULT(officernd_set_log_callback(NULL, NULL, OFFICERND_LOG_LEVEL_TRACE), OFFICERND_RESULT_OK);
+  clear_logs();
+  CHECK_RESULT(officernd_client_access_token(client, access, sizeof access, NULL, err), OFFICERND_RESULT_OK);
+  CHECK(count_logs(0, NULL) == 0);
+  officernd_client_free(client);
+  officernd_error_free(err);
+  if (failed != failed_before || getenv("SHOW_LOGS")) print_logs();
+}
+
 int main(void) {
   if (getenv("OFFICERND_MOCK_URL") == NULL || mock_stat("token_requests") < 0) {
     fprintf(stderr, "the mock identity server is not reachable (run through tests/with-mock.sh)\n");
@@ -783,8 +1134,11 @@ int main(void) {
   }
   test_version();
   test_success();
+  test_token_after_unauthorized();
+  test_token_after_unauthorized_same_token();
   test_from_env();
   test_config_errors();
+  test_config_set_by_name();
   test_oauth_error();
   test_each_error_code();
   test_null_and_utf8();
@@ -797,6 +1151,7 @@ int main(void) {
     test_store_config_errors(dir);
     test_file_store_processes(dir);
     test_redis_unreachable();
+    test_log_callback();
     remove_tree(dir);
   }
   printf("%d passed, %d failed\n", passed, failed);

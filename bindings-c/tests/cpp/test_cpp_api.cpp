@@ -2,6 +2,9 @@
 // CMake find_package(officernd_auth). Ends with "N passed, M failed".
 #include <officernd_auth.hpp>
 
+#include "../c/fixed_token_server.h"
+#include "../c/mock_http.h"
+
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -84,6 +87,37 @@ void test_success() {
   CHECK(moved.stats().requests_sent == 2);
 }
 
+void test_token_after_unauthorized() {
+  CHECK(mock_http("POST", "/_mock/reset", nullptr, nullptr, 0) == 200);
+  officernd::Client client(mock_config(kSecret));
+  officernd::Token first = client.token();
+  CHECK(mock_call_api(first.authorization_header().c_str()) == 200);
+  CHECK(mock_http("POST", "/_mock/revoke", nullptr, nullptr, 0) == 200);
+  CHECK(mock_call_api(first.authorization_header().c_str()) == 401);
+  std::optional<officernd::Token> next = client.token_after_unauthorized(first);
+  CHECK(next.has_value());
+  if (next) {
+    CHECK(next->access_token() != first.access_token());
+    CHECK(mock_call_api(next->authorization_header().c_str()) == 200);
+    CHECK(client.access_token() == next->access_token());
+    // A late 401 for the old token: the newer one, without a request.
+    std::optional<officernd::Token> late = client.token_after_unauthorized(first);
+    CHECK(late && late->access_token() == next->access_token());
+  }
+  CHECK(mock_stat("token_requests") == 2);
+
+  // The server answers the refused token again: nothing to retry with.
+  fixed_token_server server;
+  CHECK(fixed_token_server_start(&server) == 0);
+  officernd::Config cfg = mock_config(kSecret);
+  cfg.token_url(server.url);
+  officernd::Client fixed(cfg);
+  officernd::Token same = fixed.token();
+  CHECK(!fixed.token_after_unauthorized(same).has_value());
+  CHECK(fixed_token_server_requests(&server) == 2);
+  fixed_token_server_stop(&server);
+}
+
 void test_from_env() {
   officernd::Client client = officernd::Client::from_env();
   CHECK(client.authorization_header().rfind("Bearer ", 0) == 0);
@@ -114,6 +148,20 @@ void test_errors() {
 
   CHECK(code_of([] { officernd::Config().client_id(std::string("\xff\xfe")); }, &e) ==
         OFFICERND_RESULT_INVALID_UTF8);
+
+  CHECK(code_of([] { officernd::Config().set("colour", "blue"); }, &e) == OFFICERND_RESULT_CONFIG);
+  CHECK(e.setting() && *e.setting() == "colour");
+  CHECK(code_of([] { officernd::Config().set("timeout", "soon"); }, &e) == OFFICERND_RESULT_CONFIG);
+  CHECK(e.setting() && *e.setting() == "timeout");
+}
+
+void test_set_by_name() {
+  officernd::Config cfg = mock_config(kSecret);
+  cfg.set("maxRequests", "4").set("quota_window", "30").set("timeout", "2.5");
+  officernd::Client client(cfg);
+  CHECK(!client.access_token().empty());
+  officernd_stats s = client.stats();
+  CHECK(s.budget_capacity == 4 && s.requests_ok == 1);
 }
 
 void test_threads() {
@@ -152,8 +200,10 @@ int main() {
   }
   try {
     test_success();
+    test_token_after_unauthorized();
     test_from_env();
     test_errors();
+    test_set_by_name();
     test_threads();
     test_store();
   } catch (const officernd::Error &e) {
