@@ -271,6 +271,8 @@ impl TokenClientBuilder {
     /// Where tokens are shared beyond this process's memory cache (default: none — the in-memory
     /// cache of this process, shared by every client with the same key).
     pub fn store(mut self, v: Arc<dyn TokenStore>) -> Self {
+        self.pending_store = None;
+        self.pending_store_path = None;
         self.store = Some(v);
         self.store_set = true;
         self
@@ -280,6 +282,9 @@ impl TokenClientBuilder {
     /// process of this user on this machine; in `path` or the default cache directory), or a
     /// `redis://` / `rediss://` URL (every host of a fleet). See [`crate::store::open`].
     pub fn store_spec(mut self, spec: &str, path: Option<&std::path::Path>) -> Result<Self> {
+        // The last store given wins, whichever way it was given.
+        self.pending_store = None;
+        self.pending_store_path = None;
         self.store = crate::store::open(spec, path)?;
         self.store_set = true;
         Ok(self)

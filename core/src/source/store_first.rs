@@ -94,7 +94,7 @@ impl StoreFirst<'_> {
             let slice_end = self.clock.now() + slice.min(left);
             match self.health.check(
                 self.store.lock(self.key, self.timeout, slice_end),
-                "fetching without the shared lock",
+                "no shared fetch lock; requests fall under the outage budget",
             ) {
                 Some(Some(lock)) => return Ok(Ok(Some(lock))),
                 None => return Ok(Ok(None)),
@@ -121,9 +121,10 @@ impl StoreFirst<'_> {
     /// kept in `stale`, to serve if the refresh fails.
     fn adopt(&self, stale: &mut Option<Arc<CacheEntry>>) -> Option<Arc<CacheEntry>> {
         let (now, wall) = (self.clock.now(), self.clock.wall());
-        let stored = self
-            .health
-            .check(self.store.get(self.key, wall), "fetching directly")??;
+        let stored = self.health.check(
+            self.store.get(self.key, wall),
+            "serving from memory; requests fall under the outage budget",
+        )??;
         let left = stored.expires_at.duration_since(wall).ok()?;
         if stored.lifetime < left {
             // Written by something that did not know the lifetime: its windows are unknown.
