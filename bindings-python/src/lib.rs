@@ -6,7 +6,7 @@
 //! Built by maturin into `officernd_auth._native`; the pure-Python package `officernd_auth`
 //! (in `python/`) re-exports it and adds the `requests`/`httpx` adapters.
 //!
-//! One job per module: `args` (keyword settings → core builder calls), `client`
+//! One job per module: `args` (keyword settings → core's settings table), `client`
 //! (`TokenClient`), `token` (`Token`), `stats` (`Stats`), `awaitable` (the already-done
 //! awaitable) and `errors` (the exception classes, core error → exception).
 
@@ -29,9 +29,20 @@ fn native(m: &Bound<'_, PyModule>) -> PyResult<()> {
         .install();
     m.add_class::<client::PyTokenClient>()?;
     m.add_class::<token::PyToken>()?;
-    m.add_class::<stats::PyStats>()?;
+    stats::register(m)?;
     errors::register(m)?;
+    args::register(m)?;
     m.add("DEFAULT_TOKEN_URL", DEFAULT_TOKEN_URL)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
+}
+
+/// Core's one-line texts as docstring sentences: "missing or invalid setting" → "Missing or
+/// invalid setting".
+fn sentence(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
 }
