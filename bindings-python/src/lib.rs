@@ -20,12 +20,20 @@ mod token;
 use officernd_auth::DEFAULT_TOKEN_URL;
 use pyo3::prelude::*;
 
-#[pymodule(name = "_native", gil_used = true)]
+// Free-threading ready (`gil_used = false`): every class is `frozen` and keeps its state behind
+// core's own locks and atomics (`TokenClient`, `Token` and `Stats` hold core values; `Ready`
+// an immutable result), and the module-level state is set once, while the module loads.
+#[pymodule(name = "_native", gil_used = false)]
 fn native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let py = m.py();
-    // Core log records go to Python's `logging` under `officernd_auth.*` (levels read live).
+    // Core log records go to Python's `logging` under `officernd_auth.*` (levels read live),
+    // down to DEBUG. Every other crate's only from WARN up: ureq, ureq_proto and rustls log
+    // connection details and request and response bytes at DEBUG and TRACE (ureq_proto
+    // hex-dumps bodies, which hold the secret and the token), never forwarded whatever the
+    // Python level.
     let _ = pyo3_log::Logger::new(py, pyo3_log::Caching::Loggers)?
-        .filter(log::LevelFilter::Debug)
+        .filter(log::LevelFilter::Warn)
+        .filter_target("officernd_auth".to_owned(), log::LevelFilter::Debug)
         .install();
     m.add_class::<client::PyTokenClient>()?;
     m.add_class::<token::PyToken>()?;
