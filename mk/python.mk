@@ -5,11 +5,12 @@ PY_DIR := $(ROOT)/bindings-python
 PY_WHEEL_DIR := $(ROOT)/target/wheels-python
 PY_DEPS_STAMP := $(VENV)/.officernd-python-deps
 
+LINT_TARGETS += lint-python
 TEST_TARGETS += test-python
 DEMO_BUILD_TARGETS += build-python
 DEMO_TARGETS += demo-python
 
-.PHONY: python-deps build-python test-python demo-python bench-python check-python-freethreaded
+.PHONY: python-deps build-python lint-python test-python demo-python bench-python check-python-freethreaded
 
 python-deps: $(PY_DEPS_STAMP)
 $(PY_DEPS_STAMP): $(PY_DIR)/requirements-dev.txt | venv
@@ -20,6 +21,18 @@ build-python: python-deps
 	rm -rf $(PY_WHEEL_DIR)
 	cd $(PY_DIR) && $(VENV)/bin/maturin build --release --out $(PY_WHEEL_DIR)
 	$(PY) -m pip install --quiet --disable-pip-version-check --force-reinstall --no-deps $(PY_WHEEL_DIR)/officernd_auth-*.whl
+
+# Static checks (tool settings in bindings-python/pyproject.toml): the README examples extracted
+# into tests/typecheck/ are up to date; ruff check + ruff format --check of the Python sources;
+# mypy --strict and pyright (strict) on the package, the README examples and examples/python;
+# mypy.stubtest of the stubs against the built extension (hence build-python: the wheel installed).
+lint-python: build-python
+	cd $(PY_DIR) && $(PY) tests/typecheck/generate.py --check
+	cd $(PY_DIR) && $(VENV)/bin/ruff check python tests bench
+	cd $(PY_DIR) && $(VENV)/bin/ruff format --check python tests bench
+	cd $(PY_DIR) && $(VENV)/bin/mypy
+	cd $(PY_DIR) && $(VENV)/bin/pyright --pythonpath $(PY)
+	cd $(PY_DIR) && $(PY) -m mypy.stubtest officernd_auth
 
 test-python: mock build-python
 	cd $(PY_DIR) && OFFICERND_PY_WHEEL=$(PY_WHEEL_DIR) $(PY) -m pytest
