@@ -5,11 +5,12 @@ PY_DIR := $(ROOT)/bindings-python
 PY_WHEEL_DIR := $(ROOT)/target/wheels-python
 PY_DEPS_STAMP := $(VENV)/.officernd-python-deps
 
+LINT_TARGETS += lint-python
 TEST_TARGETS += test-python
 DEMO_BUILD_TARGETS += build-python
 DEMO_TARGETS += demo-python
 
-.PHONY: python-deps build-python test-python demo-python bench-python
+.PHONY: python-deps build-python lint-python test-python demo-python bench-python check-python-freethreaded
 
 python-deps: $(PY_DEPS_STAMP)
 $(PY_DEPS_STAMP): $(PY_DIR)/requirements-dev.txt | venv
@@ -21,6 +22,18 @@ build-python: python-deps
 	cd $(PY_DIR) && $(VENV)/bin/maturin build --release --out $(PY_WHEEL_DIR)
 	$(PY) -m pip install --quiet --disable-pip-version-check --force-reinstall --no-deps $(PY_WHEEL_DIR)/officernd_auth-*.whl
 
+# Static checks (tool settings in bindings-python/pyproject.toml): the README examples extracted
+# into tests/typecheck/ are up to date; ruff check + ruff format --check of the Python sources;
+# mypy --strict and pyright (strict) on the package, the README examples and examples/python;
+# mypy.stubtest of the stubs against the built extension (hence build-python: the wheel installed).
+lint-python: build-python
+	cd $(PY_DIR) && $(PY) tests/typecheck/generate.py --check
+	cd $(PY_DIR) && $(VENV)/bin/ruff check python tests bench
+	cd $(PY_DIR) && $(VENV)/bin/ruff format --check python tests bench
+	cd $(PY_DIR) && $(VENV)/bin/mypy
+	cd $(PY_DIR) && $(VENV)/bin/pyright --pythonpath $(PY)
+	cd $(PY_DIR) && $(PY) -m mypy.stubtest officernd_auth
+
 test-python: mock build-python
 	cd $(PY_DIR) && OFFICERND_PY_WHEEL=$(PY_WHEEL_DIR) $(PY) -m pytest
 
@@ -31,3 +44,12 @@ demo-python:
 # Benchmarks (not part of `make test`): writes bindings-python/BENCHMARKS-python.md.
 bench-python: mock build-python
 	$(PY) $(PY_DIR)/bench/bench.py --out $(PY_DIR)/BENCHMARKS-python.md
+
+# Not part of `make test`: that the extension compiles for a free-threaded CPython 3.14 (no GIL,
+# no stable ABI: PyO3 ignores the abi3 feature there), described by a PyO3 config file instead of
+# an interpreter, which no package here provides. Its own target dir: the cfg differs.
+PY_FT_CONFIG := $(ROOT)/target/pyo3-freethreaded-3.14.cfg
+check-python-freethreaded:
+	mkdir -p $(dir $(PY_FT_CONFIG))
+	printf 'implementation=CPython\nversion=3.14\nshared=true\nbuild_flags=Py_GIL_DISABLED\nsuppress_build_script_link_lines=true\n' > $(PY_FT_CONFIG)
+	PYO3_CONFIG_FILE=$(PY_FT_CONFIG) $(CARGO) check -p officernd-auth-python --features abi3 --target-dir $(ROOT)/target/freethreaded

@@ -100,13 +100,11 @@ def in_process(token_url: str) -> List[Tuple[str, float]]:
 
 
 IMPORT_ONLY = "import officernd_auth"
-OURS = (
-    "from officernd_auth import TokenClient\n"
-    "print(len(TokenClient.from_env().access_token()))\n"
-)
+OURS = "from officernd_auth import TokenClient\nprint(len(TokenClient.from_env().access_token()))\n"
 URLLIB = (
     "import json, os, urllib.parse, urllib.request\n"
-    "body = urllib.parse.urlencode({'grant_type': 'client_credentials', 'client_id': os.environ['OFFICERND_CLIENT_ID'],\n"
+    "body = urllib.parse.urlencode({'grant_type': 'client_credentials',\n"
+    "    'client_id': os.environ['OFFICERND_CLIENT_ID'],\n"
     "    'client_secret': os.environ['OFFICERND_CLIENT_SECRET'], 'scope': os.environ['OFFICERND_SCOPES']}).encode()\n"
     "req = urllib.request.Request(os.environ['OFFICERND_TOKEN_URL'], data=body,\n"
     "    headers={'Content-Type': 'application/x-www-form-urlencoded'})\n"

@@ -1,23 +1,88 @@
-//! Argument conversion: Python values of the keyword settings → core builder calls. Wrong types
-//! raise `TypeError`, impossible numbers `ValueError`; everything else is validated by core
-//! (its `config` errors become `ConfigError`).
+//! Keyword settings → core's settings table. Every keyword of `TokenClient(...)` and
+//! `TokenClient.from_env(...)` is a setting of core's [`SETTINGS`], handed by name to
+//! [`TokenClientBuilder::set`]; only the conversion of the Python value depends on the
+//! setting's [`Kind`]. A new core setting of an existing kind needs no change here: only its
+//! keyword in `python/officernd_auth/_native.pyi` (tests/test_stubs.py checks the two agree).
 //!
-//! To add a setting: one field in [`Options`], one line in [`Options::apply`], one keyword in
-//! both signatures of `client.rs` (`TokenClient(...)`, `TokenClient.from_env(...)`) and in
-//! `python/officernd_auth/_native.pyi`.
+//! Wrong types (and unknown keywords) raise `TypeError`, impossible values `ValueError`;
+//! whatever core rejects raises `ConfigError` naming the setting. `None` means "not set".
 
-use std::path::PathBuf;
 use std::time::Duration;
 
 use officernd_auth::TokenClientBuilder;
+use officernd_auth::settings::{Kind, SETTINGS, Setting, Value};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyBool, PyByteArray, PyBytes, PyDict, PyFloat, PyInt, PyString};
+use pyo3::types::{PyBool, PyByteArray, PyBytes, PyDict, PyFloat, PyInt, PyString, PyTuple};
 
 use crate::errors::core;
 
-/// The name of `v`'s type, for error messages.
+/// Applies every keyword setting in `settings` to `b` (and names the binding in the
+/// `User-Agent`). `caller` names the function in `TypeError` messages.
+pub(crate) fn apply(
+    caller: &str,
+    mut b: TokenClientBuilder,
+    settings: Option<&Bound<'_, PyDict>>,
+) -> PyResult<TokenClientBuilder> {
+    b = b.binding("python");
+    for (key, value) in settings.into_iter().flat_map(|d| d.iter()) {
+        let key = key.cast_into::<PyString>()?;
+        let name = key.to_cow()?;
+        let setting = SETTINGS.iter().find(|s| s.name == name).ok_or_else(|| {
+            PyTypeError::new_err(format!(
+                "{caller}() got an unexpected keyword argument '{name}' (settings: {})",
+                SETTINGS
+                    .iter()
+                    .map(|s| s.name)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))
+        })?;
+        if value.is_none() {
+            continue;
+        }
+        b = core(b.set(setting.name, convert(setting, &value)?))?;
+    }
+    Ok(b)
+}
+
+/// The Python value `v` of `setting` as core's [`Value`], by the setting's kind.
+fn convert(setting: &Setting, v: &Bound<'_, PyAny>) -> PyResult<Value> {
+    let name = setting.name;
+    Ok(match setting.kind {
+        Kind::Text | Kind::Secret => Value::Text(text(name, v)?),
+        Kind::Scopes => scopes(name, v)?,
+        Kind::Duration => Value::Duration(seconds(name, v)?),
+        Kind::Count => Value::Count(count(name, v)?.into()),
+        Kind::Flag => Value::Flag(flag(name, v)?),
+        Kind::Path => Value::Text(path(name, v)?),
+    })
+}
+
+/// How the stubs spell a kind (for `_native._SETTINGS`, read by the suite).
+fn kind_name(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Text => "text",
+        Kind::Secret => "secret",
+        Kind::Scopes => "scopes",
+        Kind::Duration => "duration",
+        Kind::Count => "count",
+        Kind::Flag => "flag",
+        Kind::Path => "path",
+    }
+}
+
+/// Core's settings table as `(name, kind)` pairs, for the suite (`_`-private: not API).
+pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    let table = SETTINGS
+        .iter()
+        .map(|s| (s.name, kind_name(s.kind)))
+        .collect::<Vec<_>>();
+    m.setattr("_SETTINGS", PyTuple::new(m.py(), table)?)
+}
+
+/// The name of `v`'s type, for error messages (never the value: it may be the secret).
 fn type_name(v: &Bound<'_, PyAny>) -> String {
     v.get_type()
         .name()
@@ -25,8 +90,19 @@ fn type_name(v: &Bound<'_, PyAny>) -> String {
         .unwrap_or_default()
 }
 
+/// A `str`.
+fn text(name: &str, v: &Bound<'_, PyAny>) -> PyResult<String> {
+    match v.cast::<PyString>() {
+        Ok(s) => Ok(s.to_cow()?.into_owned()),
+        Err(_) => Err(PyTypeError::new_err(format!(
+            "{name} must be a str, not {}",
+            type_name(v)
+        ))),
+    }
+}
+
 /// Seconds as an `int`, a `float` or a `datetime.timedelta` → `Duration`.
-fn seconds(py: Python<'_>, name: &str, v: &Bound<'_, PyAny>) -> PyResult<Duration> {
+fn seconds(name: &str, v: &Bound<'_, PyAny>) -> PyResult<Duration> {
     static TIMEDELTA: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
     let secs: f64 = if v.is_instance_of::<PyBool>() {
         return Err(PyTypeError::new_err(format!(
@@ -34,7 +110,7 @@ fn seconds(py: Python<'_>, name: &str, v: &Bound<'_, PyAny>) -> PyResult<Duratio
         )));
     } else if v.is_instance_of::<PyFloat>() || v.is_instance_of::<PyInt>() {
         v.extract()?
-    } else if v.is_instance(TIMEDELTA.import(py, "datetime", "timedelta")?)? {
+    } else if v.is_instance(TIMEDELTA.import(v.py(), "datetime", "timedelta")?)? {
         v.call_method0("total_seconds")?.extract()?
     } else {
         return Err(PyTypeError::new_err(format!(
@@ -51,7 +127,7 @@ fn seconds(py: Python<'_>, name: &str, v: &Bound<'_, PyAny>) -> PyResult<Duratio
         .map_err(|_| PyValueError::new_err(format!("{name} is out of range: {secs}")))
 }
 
-/// A non-negative `int` (not `bool`) that fits in `u32`.
+/// A non-negative `int` (not `bool`) that fits the builder's counts (`u32`).
 fn count(name: &str, v: &Bound<'_, PyAny>) -> PyResult<u32> {
     if v.is_instance_of::<PyBool>() || !v.is_instance_of::<PyInt>() {
         return Err(PyTypeError::new_err(format!(
@@ -68,14 +144,25 @@ fn count(name: &str, v: &Bound<'_, PyAny>) -> PyResult<u32> {
     })
 }
 
+/// A `bool` (not any truthy value: `"no"` is truthy).
+fn flag(name: &str, v: &Bound<'_, PyAny>) -> PyResult<bool> {
+    match v.cast::<PyBool>() {
+        Ok(b) => Ok(b.is_true()),
+        Err(_) => Err(PyTypeError::new_err(format!(
+            "{name} must be a bool, not {}",
+            type_name(v)
+        ))),
+    }
+}
+
 /// Scopes as one space-separated `str` or an iterable of `str` (each may hold several).
-fn scopes(v: &Bound<'_, PyAny>) -> PyResult<Vec<String>> {
+fn scopes(name: &str, v: &Bound<'_, PyAny>) -> PyResult<Value> {
     if let Ok(s) = v.cast::<PyString>() {
-        return Ok(vec![s.to_cow()?.into_owned()]);
+        return Ok(Value::Text(s.to_cow()?.into_owned()));
     }
     let not_iterable = || {
         PyTypeError::new_err(format!(
-            "scopes must be a str or a list of str, not {}",
+            "{name} must be a str or a list of str, not {}",
             type_name(v)
         ))
     };
@@ -91,28 +178,20 @@ fn scopes(v: &Bound<'_, PyAny>) -> PyResult<Vec<String>> {
         let item = item?;
         let s = item.cast::<PyString>().map_err(|_| {
             PyTypeError::new_err(format!(
-                "scopes must contain only str, found {}",
+                "{name} must contain only str, found {}",
                 type_name(&item)
             ))
         })?;
         out.push(s.to_cow()?.into_owned());
     }
-    Ok(out)
+    Ok(Value::List(out))
 }
 
-/// A `str` (the store spelling: `memory`, `file`, `redis://…`).
-fn text(name: &str, v: &Bound<'_, PyAny>) -> PyResult<String> {
-    match v.cast::<PyString>() {
-        Ok(s) => Ok(s.to_cow()?.into_owned()),
-        Err(_) => Err(PyTypeError::new_err(format!(
-            "{name} must be a str, not {}",
-            type_name(v)
-        ))),
-    }
-}
-
-/// A directory as a `str` or an `os.PathLike` whose `__fspath__` gives a `str`.
-fn path(name: &str, v: &Bound<'_, PyAny>) -> PyResult<PathBuf> {
+/// A directory as a `str` or an `os.PathLike` whose `__fspath__` gives a `str`. Core's settings
+/// take paths as text, so a path that is not valid Unicode (undecodable bytes that Python keeps
+/// as surrogate escapes) is refused with `ValueError`.
+fn path(name: &str, v: &Bound<'_, PyAny>) -> PyResult<String> {
+    static FSPATH: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
     let wrong = || {
         PyTypeError::new_err(format!(
             "{name} must be a str or an os.PathLike, not {}",
@@ -122,75 +201,13 @@ fn path(name: &str, v: &Bound<'_, PyAny>) -> PyResult<PathBuf> {
     if v.is_instance_of::<PyBytes>() || v.is_instance_of::<PyByteArray>() {
         return Err(wrong());
     }
-    v.extract::<PathBuf>().map_err(|_| wrong())
-}
-
-/// The optional settings shared by `TokenClient(...)` and `TokenClient.from_env(...)`.
-/// `None` everywhere means "not set": core's default, or (from_env) the environment.
-pub(crate) struct Options<'py> {
-    pub scopes: Option<Bound<'py, PyAny>>,
-    pub token_url: Option<String>,
-    pub timeout: Option<Bound<'py, PyAny>>,
-    pub connect_timeout: Option<Bound<'py, PyAny>>,
-    pub refresh_ahead: Option<Bound<'py, PyAny>>,
-    pub min_validity: Option<Bound<'py, PyAny>>,
-    pub max_requests: Option<Bound<'py, PyAny>>,
-    pub quota_window: Option<Bound<'py, PyAny>>,
-    pub max_retries: Option<Bound<'py, PyAny>>,
-    pub terminal_error_ttl: Option<Bound<'py, PyAny>>,
-    pub share_cache: Option<bool>,
-    pub store: Option<Bound<'py, PyAny>>,
-    pub store_path: Option<Bound<'py, PyAny>>,
-}
-
-impl Options<'_> {
-    /// Applies every set option to `b` (and names the binding in the `User-Agent`).
-    pub fn apply(self, py: Python<'_>, mut b: TokenClientBuilder) -> PyResult<TokenClientBuilder> {
-        b = b.binding("python");
-        if let Some(v) = &self.scopes {
-            b = b.scopes(scopes(v)?);
-        }
-        if let Some(v) = self.token_url {
-            b = b.token_url(v);
-        }
-        if let Some(v) = &self.timeout {
-            b = b.timeout(seconds(py, "timeout", v)?);
-        }
-        if let Some(v) = &self.connect_timeout {
-            b = b.connect_timeout(seconds(py, "connect_timeout", v)?);
-        }
-        if let Some(v) = &self.refresh_ahead {
-            b = b.refresh_ahead(seconds(py, "refresh_ahead", v)?);
-        }
-        if let Some(v) = &self.min_validity {
-            b = b.min_validity(seconds(py, "min_validity", v)?);
-        }
-        if let Some(v) = &self.max_requests {
-            b = b.max_requests(count("max_requests", v)?);
-        }
-        if let Some(v) = &self.quota_window {
-            b = b.quota_window(seconds(py, "quota_window", v)?);
-        }
-        if let Some(v) = &self.max_retries {
-            b = b.max_retries(count("max_retries", v)?);
-        }
-        if let Some(v) = &self.terminal_error_ttl {
-            b = b.terminal_error_ttl(seconds(py, "terminal_error_ttl", v)?);
-        }
-        if let Some(v) = self.share_cache {
-            b = b.share_cache(v);
-        }
-        if self.store.is_some() || self.store_path.is_some() {
-            let spec = self.store.as_ref().map(|v| text("store", v)).transpose()?;
-            let dir = self
-                .store_path
-                .as_ref()
-                .map(|v| path("store_path", v))
-                .transpose()?;
-            // Core decides what the pair means (a directory alone is the file store). Opening
-            // the store may touch the disk: no GIL held.
-            b = core(py.detach(|| b.store_options(spec.as_deref(), dir.as_deref())))?;
-        }
-        Ok(b)
+    let fspath = FSPATH.import(v.py(), "os", "fspath")?;
+    let p = fspath.call1((v,)).map_err(|_| wrong())?;
+    let s = p.cast::<PyString>().map_err(|_| wrong())?;
+    match s.to_cow() {
+        Ok(s) => Ok(s.into_owned()),
+        Err(_) => Err(PyValueError::new_err(format!(
+            "{name} must be valid Unicode (a path with undecodable bytes is not supported)"
+        ))),
     }
 }

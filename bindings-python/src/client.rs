@@ -2,16 +2,23 @@
 //! answer from core's cache without releasing the GIL and release it around anything that may
 //! touch the network (or a shared store).
 
-use officernd_auth::{Token, TokenClient};
+use officernd_auth::{Token, TokenClient, TokenClientBuilder};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyString, PyTuple};
+use pyo3::types::{PyDict, PyString, PyTuple};
 
-use crate::args::Options;
+use crate::args;
 use crate::awaitable::Ready;
 use crate::errors::core;
 use crate::stats::PyStats;
 use crate::token::PyToken;
+
+/// Builds the client without the GIL: a `store` or `store_path` setting is opened here (a
+/// directory created, a Redis URL parsed).
+fn build(py: Python<'_>, b: TokenClientBuilder) -> PyResult<PyTokenClient> {
+    let inner = core(py.detach(|| b.build()))?;
+    Ok(PyTokenClient { inner })
+}
 
 /// A cached, single-flight, quota-aware OfficeRnD token client; safe to share across threads.
 /// Clients with the same token URL, client id, secret, scopes and store share one cache in a
@@ -50,113 +57,33 @@ impl PyTokenClient {
 
 #[pymethods]
 impl PyTokenClient {
+    /// `TokenClient(client_id, client_secret, **settings)`: every keyword is a setting of
+    /// core's table (`scopes`, `token_url`, `timeout`, …; see `_native.pyi`).
     #[new]
-    #[pyo3(signature = (
-        client_id, client_secret, *, scopes=None, token_url=None, timeout=None,
-        connect_timeout=None, refresh_ahead=None, min_validity=None, max_requests=None,
-        quota_window=None, max_retries=None, terminal_error_ttl=None, share_cache=None,
-        store=None, store_path=None
-    ))]
-    #[allow(clippy::too_many_arguments)]
-    fn new<'py>(
-        py: Python<'py>,
+    #[pyo3(signature = (client_id, client_secret, **settings))]
+    fn new(
+        py: Python<'_>,
         client_id: String,
         client_secret: String,
-        scopes: Option<Bound<'py, PyAny>>,
-        token_url: Option<String>,
-        timeout: Option<Bound<'py, PyAny>>,
-        connect_timeout: Option<Bound<'py, PyAny>>,
-        refresh_ahead: Option<Bound<'py, PyAny>>,
-        min_validity: Option<Bound<'py, PyAny>>,
-        max_requests: Option<Bound<'py, PyAny>>,
-        quota_window: Option<Bound<'py, PyAny>>,
-        max_retries: Option<Bound<'py, PyAny>>,
-        terminal_error_ttl: Option<Bound<'py, PyAny>>,
-        share_cache: Option<bool>,
-        store: Option<Bound<'py, PyAny>>,
-        store_path: Option<Bound<'py, PyAny>>,
+        settings: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<Self> {
-        let options = Options {
-            scopes,
-            token_url,
-            timeout,
-            connect_timeout,
-            refresh_ahead,
-            min_validity,
-            max_requests,
-            quota_window,
-            max_retries,
-            terminal_error_ttl,
-            share_cache,
-            store,
-            store_path,
-        };
         let b = TokenClient::builder()
             .client_id(client_id)
             .client_secret(client_secret);
-        let b = options.apply(py, b)?;
-        Ok(PyTokenClient {
-            inner: core(b.build())?,
-        })
+        build(py, args::apply("TokenClient", b, settings)?)
     }
 
     /// A client from `OFFICERND_CLIENT_ID`, `OFFICERND_CLIENT_SECRET`, `OFFICERND_SCOPES`,
-    /// `OFFICERND_TOKEN_URL`, `OFFICERND_STORE` and `OFFICERND_STORE_PATH`; keyword arguments
-    /// override the environment.
+    /// `OFFICERND_TOKEN_URL`, `OFFICERND_STORE` and `OFFICERND_STORE_PATH`; keyword settings
+    /// (the same as `TokenClient(...)`'s, plus `client_id` and `client_secret`) override the
+    /// environment.
     #[staticmethod]
-    #[pyo3(signature = (
-        *, client_id=None, client_secret=None, scopes=None, token_url=None, timeout=None,
-        connect_timeout=None, refresh_ahead=None, min_validity=None, max_requests=None,
-        quota_window=None, max_retries=None, terminal_error_ttl=None, share_cache=None,
-        store=None, store_path=None
-    ))]
-    #[allow(clippy::too_many_arguments)]
-    fn from_env<'py>(
-        py: Python<'py>,
-        client_id: Option<String>,
-        client_secret: Option<String>,
-        scopes: Option<Bound<'py, PyAny>>,
-        token_url: Option<String>,
-        timeout: Option<Bound<'py, PyAny>>,
-        connect_timeout: Option<Bound<'py, PyAny>>,
-        refresh_ahead: Option<Bound<'py, PyAny>>,
-        min_validity: Option<Bound<'py, PyAny>>,
-        max_requests: Option<Bound<'py, PyAny>>,
-        quota_window: Option<Bound<'py, PyAny>>,
-        max_retries: Option<Bound<'py, PyAny>>,
-        terminal_error_ttl: Option<Bound<'py, PyAny>>,
-        share_cache: Option<bool>,
-        store: Option<Bound<'py, PyAny>>,
-        store_path: Option<Bound<'py, PyAny>>,
-    ) -> PyResult<Self> {
-        let options = Options {
-            scopes,
-            token_url,
-            timeout,
-            connect_timeout,
-            refresh_ahead,
-            min_validity,
-            max_requests,
-            quota_window,
-            max_retries,
-            terminal_error_ttl,
-            share_cache,
-            store,
-            store_path,
-        };
-        let mut b = TokenClient::builder();
-        if let Some(v) = client_id {
-            b = b.client_id(v);
-        }
-        if let Some(v) = client_secret {
-            b = b.client_secret(v);
-        }
-        let b = options.apply(py, b)?;
+    #[pyo3(signature = (**settings))]
+    fn from_env(py: Python<'_>, settings: Option<&Bound<'_, PyDict>>) -> PyResult<Self> {
+        let b = args::apply("from_env", TokenClient::builder(), settings)?;
         // `OFFICERND_STORE` may name a file store: opening it touches the disk, without the GIL.
         let b = core(py.detach(|| b.with_env()))?;
-        Ok(PyTokenClient {
-            inner: core(b.build())?,
-        })
+        build(py, b)
     }
 
     /// A valid token: from the cache when fresh, otherwise fetched (once, however many threads

@@ -1,10 +1,13 @@
-//! Exceptions: one class per core error code under one base, and the conversion of a core
+//! Exceptions: one class per core [`ErrorCode`] under one base, picked by an exhaustive `match`
+//! (a new core code does not compile until it has a class here and in `_native.pyi`), with the
+//! class-level `code` and `retryable` taken from core's table; and the conversion of a core
 //! [`Error`] into the matching exception instance with its attributes.
 
-use officernd_auth::Error;
+use officernd_auth::{Error, ErrorCode};
 use pyo3::create_exception;
 use pyo3::exceptions::PyException;
 use pyo3::prelude::*;
+use pyo3::types::{PyTuple, PyType};
 
 create_exception!(
     officernd_auth,
@@ -13,48 +16,27 @@ create_exception!(
     "Base class of every officernd_auth error. Attributes: code, status, error, \
      error_description, error_uri, retry_after, retryable, last_error, setting."
 );
-create_exception!(
-    officernd_auth,
-    ConfigError,
-    OfficeRnDAuthError,
-    "A missing or invalid setting (code 'config'); `setting` names it."
-);
-create_exception!(
-    officernd_auth,
-    OAuthError,
-    OfficeRnDAuthError,
-    "The token endpoint answered an RFC 6749 error (code 'oauth')."
-);
-create_exception!(
-    officernd_auth,
-    RateLimitedError,
-    OfficeRnDAuthError,
-    "No token request may be sent now (code 'rate_limited'); see retry_after and last_error."
-);
-create_exception!(
-    officernd_auth,
-    HttpError,
-    OfficeRnDAuthError,
-    "The token endpoint answered an unexpected HTTP status (code 'http')."
-);
-create_exception!(
-    officernd_auth,
-    TransportError,
-    OfficeRnDAuthError,
-    "DNS, connect, TLS or connection failure (code 'transport')."
-);
-create_exception!(
-    officernd_auth,
-    RequestTimeoutError,
-    OfficeRnDAuthError,
-    "The overall timeout elapsed (code 'timeout')."
-);
-create_exception!(
-    officernd_auth,
-    InvalidResponseError,
-    OfficeRnDAuthError,
-    "A 200 answer that is not a usable token (code 'invalid_response')."
-);
+// Their docstrings come from core's `ErrorCode::describe` (see `register`).
+create_exception!(officernd_auth, ConfigError, OfficeRnDAuthError);
+create_exception!(officernd_auth, OAuthError, OfficeRnDAuthError);
+create_exception!(officernd_auth, RateLimitedError, OfficeRnDAuthError);
+create_exception!(officernd_auth, HttpError, OfficeRnDAuthError);
+create_exception!(officernd_auth, TransportError, OfficeRnDAuthError);
+create_exception!(officernd_auth, RequestTimeoutError, OfficeRnDAuthError);
+create_exception!(officernd_auth, InvalidResponseError, OfficeRnDAuthError);
+
+/// The exception class of `code`: the one place where codes meet Python class names.
+fn class(py: Python<'_>, code: ErrorCode) -> Bound<'_, PyType> {
+    match code {
+        ErrorCode::Config => py.get_type::<ConfigError>(),
+        ErrorCode::OAuth => py.get_type::<OAuthError>(),
+        ErrorCode::RateLimited => py.get_type::<RateLimitedError>(),
+        ErrorCode::Http => py.get_type::<HttpError>(),
+        ErrorCode::Transport => py.get_type::<TransportError>(),
+        ErrorCode::Timeout => py.get_type::<RequestTimeoutError>(),
+        ErrorCode::InvalidResponse => py.get_type::<InvalidResponseError>(),
+    }
+}
 
 /// A core error on its way to Python (a newtype: the orphan rule forbids `From<Error> for PyErr`).
 pub(crate) struct AuthError(Error);
@@ -79,20 +61,10 @@ pub(crate) fn core<T>(r: Result<T, Error>) -> PyResult<T> {
     r.map_err(|e| AuthError(e).into())
 }
 
-/// Makes the exception instance of the subclass matching `e.code()`, with its attributes.
+/// Makes the exception instance of the class of `e.kind()`, with its attributes.
 fn exception<'py>(py: Python<'py>, e: &Error) -> PyResult<Bound<'py, PyAny>> {
-    let ty = match e {
-        Error::Config { .. } => py.get_type::<ConfigError>(),
-        Error::OAuth { .. } => py.get_type::<OAuthError>(),
-        Error::RateLimited { .. } => py.get_type::<RateLimitedError>(),
-        Error::Http { .. } => py.get_type::<HttpError>(),
-        Error::Transport { .. } => py.get_type::<TransportError>(),
-        Error::Timeout { .. } => py.get_type::<RequestTimeoutError>(),
-        Error::InvalidResponse { .. } => py.get_type::<InvalidResponseError>(),
-        _ => py.get_type::<OfficeRnDAuthError>(),
-    };
     // Display of core errors is the safe one-line message (no secret, no whole token or body).
-    let exc = ty.call1((e.to_string(),))?;
+    let exc = class(py, e.kind()).call1((e.to_string(),))?;
     exc.setattr("code", e.code())?;
     exc.setattr("status", e.status())?;
     exc.setattr("error", e.oauth_error())?;
@@ -111,56 +83,41 @@ fn exception<'py>(py: Python<'py>, e: &Error) -> PyResult<Bound<'py, PyAny>> {
 }
 
 /// Adds the exception classes to the module, with class-level defaults so that an exception
-/// raised by user code also has every attribute.
+/// raised by user code also has every attribute: `code` and `retryable` from core's table,
+/// `None` for the rest.
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let py = m.py();
     let base = py.get_type::<OfficeRnDAuthError>();
-    for (name, value) in [
-        ("status", py.None()),
-        ("error", py.None()),
-        ("error_description", py.None()),
-        ("error_uri", py.None()),
-        ("retry_after", py.None()),
-        ("last_error", py.None()),
-        ("setting", py.None()),
+    for name in [
+        "status",
+        "error",
+        "error_description",
+        "error_uri",
+        "retry_after",
+        "last_error",
+        "setting",
     ] {
-        base.setattr(name, value)?;
+        base.setattr(name, py.None())?;
     }
     base.setattr("code", "error")?;
     base.setattr("retryable", false)?;
     m.add("OfficeRnDAuthError", base)?;
-    for (name, ty, code, retryable) in [
-        ("ConfigError", py.get_type::<ConfigError>(), "config", false),
-        ("OAuthError", py.get_type::<OAuthError>(), "oauth", false),
-        (
-            "RateLimitedError",
-            py.get_type::<RateLimitedError>(),
-            "rate_limited",
-            true,
-        ),
-        ("HttpError", py.get_type::<HttpError>(), "http", false),
-        (
-            "TransportError",
-            py.get_type::<TransportError>(),
-            "transport",
-            true,
-        ),
-        (
-            "RequestTimeoutError",
-            py.get_type::<RequestTimeoutError>(),
-            "timeout",
-            true,
-        ),
-        (
-            "InvalidResponseError",
-            py.get_type::<InvalidResponseError>(),
-            "invalid_response",
-            false,
-        ),
-    ] {
-        ty.setattr("code", code)?;
-        ty.setattr("retryable", retryable)?;
-        m.add(name, ty)?;
+    for code in ErrorCode::ALL {
+        let ty = class(py, code);
+        ty.setattr("code", code.as_str())?;
+        ty.setattr("retryable", code.retryable_by_default())?;
+        ty.setattr(
+            "__doc__",
+            format!("{} (code '{code}').", crate::sentence(code.describe())),
+        )?;
+        m.add(ty.name()?, ty)?;
     }
+    // Core's table as it is, for the suite (`_`-private: not in `__all__`, not API): every
+    // code with its class-level retryability.
+    let table = ErrorCode::ALL
+        .iter()
+        .map(|c| (c.as_str(), c.retryable_by_default()))
+        .collect::<Vec<_>>();
+    m.setattr("_ERROR_CODES", PyTuple::new(py, table)?)?;
     Ok(())
 }

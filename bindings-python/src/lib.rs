@@ -6,7 +6,7 @@
 //! Built by maturin into `officernd_auth._native`; the pure-Python package `officernd_auth`
 //! (in `python/`) re-exports it and adds the `requests`/`httpx` adapters.
 //!
-//! One job per module: `args` (keyword settings → core builder calls), `client`
+//! One job per module: `args` (keyword settings → core's settings table), `client`
 //! (`TokenClient`), `token` (`Token`), `stats` (`Stats`), `awaitable` (the already-done
 //! awaitable) and `errors` (the exception classes, core error → exception).
 
@@ -20,22 +20,38 @@ mod token;
 use officernd_auth::DEFAULT_TOKEN_URL;
 use pyo3::prelude::*;
 
-#[pymodule(name = "_native", gil_used = true)]
+// Free-threading ready (`gil_used = false`): every class is `frozen` and keeps its state behind
+// core's own locks and atomics (`TokenClient`, `Token` and `Stats` hold core values; `Ready`
+// an immutable result), and the module-level state is set once, while the module loads.
+#[pymodule(name = "_native", gil_used = false)]
 fn native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let py = m.py();
-    // Core log records go to Python's `logging` under `officernd_auth.*` (levels read live).
-    // Nothing at TRACE, and nothing at all from ureq's protocol layer, which dumps the bytes it
-    // sends and receives (the core already keeps the secret and the answer out of those dumps;
-    // this keeps them out of Python's logging whatever level an application sets).
+    // Core log records go to Python's `logging` under `officernd_auth.*` (levels read live),
+    // down to DEBUG. Every other crate's only from WARN up: ureq, ureq_proto and rustls log
+    // connection details and request and response bytes at DEBUG and TRACE (ureq_proto
+    // hex-dumps bodies, which hold the secret and the token), never forwarded whatever the
+    // Python level.
     let _ = pyo3_log::Logger::new(py, pyo3_log::Caching::Loggers)?
-        .filter(log::LevelFilter::Debug)
+        .filter(log::LevelFilter::Warn)
+        .filter_target("officernd_auth".to_owned(), log::LevelFilter::Debug)
         .filter_target("ureq_proto".to_owned(), log::LevelFilter::Off)
         .install();
     m.add_class::<client::PyTokenClient>()?;
     m.add_class::<token::PyToken>()?;
-    m.add_class::<stats::PyStats>()?;
+    stats::register(m)?;
     errors::register(m)?;
+    args::register(m)?;
     m.add("DEFAULT_TOKEN_URL", DEFAULT_TOKEN_URL)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
+}
+
+/// Core's one-line texts as docstring sentences: "missing or invalid setting" → "Missing or
+/// invalid setting".
+fn sentence(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
 }

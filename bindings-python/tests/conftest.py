@@ -50,13 +50,17 @@ class Mock:
         self.token_url = self.url + "/oauth/token"
 
     def client_kwargs(self, **extra: Any) -> "dict[str, Any]":
-        kw: "dict[str, Any]" = dict(client_id=DEMO_ID, client_secret=DEMO_SECRET, scopes=DEMO_SCOPES, token_url=self.token_url)
+        kw: "dict[str, Any]" = dict(
+            client_id=DEMO_ID, client_secret=DEMO_SECRET, scopes=DEMO_SCOPES, token_url=self.token_url
+        )
         kw.update(extra)
         return kw
 
     def _call(self, method: str, path: str, body: Optional[Any] = None) -> Any:
         data = None if body is None else json.dumps(body).encode()
-        req = urllib.request.Request(self.url + path, data=data, method=method, headers={"Content-Type": "application/json"})
+        req = urllib.request.Request(
+            self.url + path, data=data, method=method, headers={"Content-Type": "application/json"}
+        )
         with urllib.request.urlopen(req, timeout=10) as resp:
             raw = resp.read()
         return json.loads(raw) if raw.strip() else None
@@ -146,7 +150,7 @@ class RedisServer:
                     break
             else:
                 self.proc.wait()
-                if any("Address already in use" in l for l in seen):
+                if any("Address already in use" in line for line in seen):
                     continue
                 raise RuntimeError("redis-server did not start: " + "".join(seen[-5:]))
             # Keep draining its log so it never blocks on a full pipe.

@@ -2,13 +2,14 @@
 
 import datetime
 import math
+import os
+import sys
 
 import pytest
 
 import officernd_auth
-from officernd_auth import ConfigError, OfficeRnDAuthError, RequestTimeoutError, Stats, Token, TokenClient
-
 from conftest import DEMO_ID, DEMO_SCOPES, DEMO_SECRET
+from officernd_auth import ConfigError, OfficeRnDAuthError, RequestTimeoutError, Stats, Token, TokenClient, _native
 
 # A token answer this late (the mock's `delay` fault) outlasts a 0.3 s timeout, never a 5 s one.
 SLOW_ANSWER = {"kind": "delay", "ms": 1000}
@@ -133,11 +134,63 @@ def test_from_env_names_the_missing_variable(monkeypatch):
         {"max_retries": "2"},
         {"token_url": 5},
         {"share_cache": "yes"},
+        {"share_cache": 1},
+        {"store": 5},
     ],
 )
 def test_wrong_argument_types_raise_type_error(kwargs):
     with pytest.raises(TypeError):
         TokenClient(DEMO_ID, DEMO_SECRET, **kwargs)
+
+
+@pytest.mark.parametrize("name", ["bogus", "scope", "quotaWindow", "cache_dir", "budget_window"])
+def test_unknown_keywords_raise_type_error(name):
+    # Python takes core's setting names only: not its older aliases nor camelCase spellings.
+    with pytest.raises(TypeError, match=f"unexpected keyword argument '{name}'"):
+        TokenClient(DEMO_ID, DEMO_SECRET, **{name: "1"})
+    with pytest.raises(TypeError, match=f"unexpected keyword argument '{name}'"):
+        TokenClient.from_env(client_id=DEMO_ID, client_secret=DEMO_SECRET, **{name: "1"})
+
+
+def test_every_core_setting_is_a_keyword_taking_its_kind(mock, tmp_path):
+    # Generic: one value per kind of core's settings table, so a new setting of a known kind is
+    # covered without a change here. Each setting alone builds a client (core accepted it), in
+    # both constructors; all of them together build one that fetches a token.
+    example = {
+        "text": "some-text",
+        "secret": DEMO_SECRET,
+        "scopes": ["officernd.api.read", "officernd.api.write"],
+        "duration": datetime.timedelta(seconds=120),
+        "count": 3,
+        "flag": False,
+        "path": tmp_path / "store",
+    }
+    special = {"client_id": DEMO_ID, "token_url": mock.token_url, "store": "memory"}
+    settings = dict(_native._SETTINGS)
+    assert set(settings.values()) == set(example), "a new kind of setting: add an example here"
+    every = {}
+    for name, kind in settings.items():
+        every[name] = value = special.get(name, example[kind])
+        kw = {"client_id": DEMO_ID, "client_secret": DEMO_SECRET, name: value}
+        assert isinstance(TokenClient(**kw), TokenClient), name
+        assert isinstance(TokenClient.from_env(**kw), TokenClient), name
+    del every["store"]  # store_path alone means the file store there
+    client = TokenClient(**every)
+    assert client.token().scopes == ("officernd.api.read", "officernd.api.write")
+    assert client.stats().budget_capacity == 3
+    assert any((tmp_path / "store").iterdir()), "the file store in store_path was not used"
+    assert mock.token_requests == 1
+    # durations as seconds in every form; None means "not set"
+    for value in (120, 120.0, None):
+        TokenClient(DEMO_ID, DEMO_SECRET, refresh_ahead=value, quota_window=value)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="undecodable bytes in paths are a POSIX thing")
+def test_path_that_is_not_unicode_raises_value_error(tmp_path):
+    # Python keeps undecodable bytes of a path as surrogate escapes; core's settings take text.
+    undecodable = os.fsdecode(bytes(tmp_path) + b"/\xff")
+    with pytest.raises(ValueError, match="store_path"):
+        TokenClient(DEMO_ID, DEMO_SECRET, store_path=undecodable)
 
 
 def test_missing_or_non_str_credentials_raise_type_error():

@@ -3,9 +3,8 @@
 import pytest
 
 import officernd_auth as oa
-from officernd_auth import TokenClient
-
 from conftest import DEMO_SECRET
+from officernd_auth import TokenClient, _native
 
 CLASSES = {
     "config": oa.ConfigError,
@@ -40,6 +39,23 @@ def test_hierarchy_and_class_defaults():
     assert oa.RequestTimeoutError is not TimeoutError and not issubclass(oa.RequestTimeoutError, TimeoutError)
     user = oa.HttpError("raised by user code")
     assert user.status is None and user.retry_after is None and user.error is None and user.code == "http"
+    # Class level: what the code says by default (an HttpError is most often a 5xx: retryable).
+    assert user.retryable is True and oa.HttpError.retryable is True
+
+
+def test_one_class_per_core_code_with_core_default_retryable():
+    # `_native._ERROR_CODES` is core's ErrorCode table as it is: (code, retryable_by_default).
+    table = dict(_native._ERROR_CODES)
+    assert list(table) == list(CLASSES)  # every core code has its class, in core's order
+    for code, retryable in table.items():
+        cls = CLASSES[code]
+        assert cls.code == code
+        assert cls.retryable is retryable, f"{cls.__name__}.retryable is not core's default for {code!r}"
+        assert f"(code '{code}')" in (cls.__doc__ or ""), cls.__name__
+    exported = {v for v in vars(oa).values() if isinstance(v, type) and issubclass(v, oa.OfficeRnDAuthError)} - {
+        oa.OfficeRnDAuthError
+    }
+    assert exported == set(CLASSES.values())
 
 
 def test_oauth_error_invalid_client(mock):
@@ -114,7 +130,14 @@ def test_timeout_error(mock):
 
 @pytest.mark.parametrize(
     "fault",
-    ["malformed_json", "html_page", "wrong_token_type", "missing_access_token", "empty_access_token", "token_with_newline"],
+    [
+        "malformed_json",
+        "html_page",
+        "wrong_token_type",
+        "missing_access_token",
+        "empty_access_token",
+        "token_with_newline",
+    ],
 )
 def test_invalid_response(mock, fault):
     mock.faults({"kind": fault})

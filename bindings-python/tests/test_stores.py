@@ -15,9 +15,8 @@ from typing import Any, List
 
 import pytest
 
-from officernd_auth import RateLimitedError, ConfigError, OfficeRnDAuthError, TokenClient
-
 from conftest import DEMO_ID, DEMO_SCOPES, DEMO_SECRET
+from officernd_auth import ConfigError, OfficeRnDAuthError, RateLimitedError, TokenClient
 
 WORKER = Path(__file__).with_name("store_worker.py")
 

@@ -1,5 +1,7 @@
 """The type stub `_native.pyi` matches the native module exactly: every name, every method,
-every parameter (name, kind, default or not), properties and static methods."""
+every parameter (name, kind, default or not), properties and static methods; the keyword
+settings match core's settings table (names, order, the type of each kind) and the `Stats`
+properties match core's field list."""
 
 import ast
 import inspect
@@ -14,6 +16,16 @@ TREE = ast.parse(STUB.read_text())
 # Dunder methods whose presence in the stub documents behaviour (equality) or construction.
 SPECIAL = {"__new__", "__eq__", "__hash__"}
 Param = Tuple[str, inspect._ParameterKind, bool]
+# How the stub spells each kind of core setting (`_native._SETTINGS`: core's table, name and kind).
+KIND_ANNOTATION = {
+    "text": "Optional[str]",
+    "secret": "Optional[str]",
+    "scopes": "Optional[_Scopes]",
+    "duration": "Optional[_Seconds]",
+    "count": "Optional[int]",
+    "flag": "Optional[bool]",
+    "path": "Optional[_Path]",
+}
 
 
 def stub_params(fn: ast.FunctionDef, drop_first: bool) -> List[Param]:
@@ -37,8 +49,17 @@ def runtime_params(obj: object, drop_self: bool) -> List[Param]:
     params = list(inspect.signature(obj).parameters.values())  # type: ignore[arg-type]
     if drop_self:
         params = params[1:]
-    # `self` is positional-only at runtime; the others keep their kind.
-    return [(p.name, p.kind, p.default is not inspect.Parameter.empty) for p in params]
+    # `self` is positional-only at runtime; the others keep their kind. `**settings` takes core's
+    # settings by name: the stub spells them out as keyword-only parameters defaulting to None.
+    out: List[Param] = []
+    for p in params:
+        if p.kind is inspect.Parameter.VAR_KEYWORD and p.name == "settings":
+            named = {q.name for q in params}
+            kw = inspect.Parameter.KEYWORD_ONLY
+            out += [(name, kw, True) for name, _ in _native._SETTINGS if name not in named]
+        else:
+            out.append((p.name, p.kind, p.default is not inspect.Parameter.empty))
+    return out
 
 
 def decorators(fn: ast.FunctionDef) -> List[str]:
@@ -80,7 +101,9 @@ def test_classes_match():
 
         members = {n.name: n for n in node.body if isinstance(n, ast.FunctionDef)}
         public = {k: v for k, v in vars(cls).items() if not k.startswith("_")}
-        routines = {k for k, v in public.items() if callable(v) or inspect.isdatadescriptor(v) or isinstance(v, staticmethod)}
+        routines = {
+            k for k, v in public.items() if callable(v) or inspect.isdatadescriptor(v) or isinstance(v, staticmethod)
+        }
         assert set(k for k in members if k not in SPECIAL) == routines, name
         # Plain class attributes (exception defaults) are declared as annotations here or in a base.
         declared = annotations(node)
@@ -110,6 +133,48 @@ def test_classes_match():
                 assert inspect.ismethoddescriptor(raw), f"{name}.{mname}"
                 assert runtime_params(raw, True) == stub_params(fn, drop_first=True), f"{name}.{mname}"
     assert _native.Stats.__hash__ is None  # mutable-looking snapshot: not declared hashable
+
+
+def stub_method(cls: str, name: str) -> ast.FunctionDef:
+    node = stub_toplevel()[cls]
+    assert isinstance(node, ast.ClassDef)
+    found = [n for n in node.body if isinstance(n, ast.FunctionDef) and n.name == name]
+    assert len(found) == 1, f"{cls}.{name}"
+    return found[0]
+
+
+def test_keyword_settings_are_core_settings_with_the_type_of_their_kind():
+    kinds = dict(_native._SETTINGS)
+    assert kinds and set(kinds.values()) <= set(KIND_ANNOTATION), kinds
+    for method, positional in (("__new__", ["client_id", "client_secret"]), ("from_env", [])):
+        fn = stub_method("TokenClient", method)
+        assert [a.arg for a in fn.args.args if a.arg != "cls"] == positional, method
+        keywords = [a.arg for a in fn.args.kwonlyargs]
+        # Every setting of core (in core's order) but those taken positionally, and no other.
+        assert keywords == [name for name in kinds if name not in positional], method
+        for arg, default in zip(fn.args.kwonlyargs, fn.args.kw_defaults):
+            assert isinstance(default, ast.Constant) and default.value is None, f"{method}({arg.arg})"
+            assert arg.annotation is not None
+            assert ast.unparse(arg.annotation) == KIND_ANNOTATION[kinds[arg.arg]], f"{method}({arg.arg})"
+
+
+def test_stats_properties_are_core_fields_in_order():
+    node = stub_toplevel()["Stats"]
+    assert isinstance(node, ast.ClassDef)
+    stub_fields = [n.name for n in node.body if isinstance(n, ast.FunctionDef) and "property" in decorators(n)]
+    # An empty client's snapshot: to_dict() follows core's Stats::FIELDS, in its order.
+    snapshot = _native.TokenClient("stub-check", "not-a-secret", share_cache=False).stats()
+    core_fields = list(snapshot.to_dict())
+    assert stub_fields == core_fields
+    runtime = [k for k, v in vars(_native.Stats).items() if isinstance(v, property)]
+    assert runtime == core_fields
+    for name, value in snapshot.to_dict().items():
+        fn = stub_method("Stats", name)
+        assert fn.returns is not None
+        expected = "int" if isinstance(value, int) else ast.unparse(fn.returns)
+        assert ast.unparse(fn.returns) == expected, name
+        assert getattr(snapshot, name) == value, name
+        assert vars(_native.Stats)[name].__doc__, f"Stats.{name} has no docstring"
 
 
 def test_package_is_typed():

@@ -28,8 +28,11 @@ from ._native import (
 )
 
 if TYPE_CHECKING:
-    from .httpx_auth import HttpxAuth
-    from .requests_auth import RequestsAuth
+    # `X as X`: an explicit re-export, so that type checkers in strict mode (mypy's
+    # no_implicit_reexport, pyright's private-import rule for py.typed packages) accept
+    # `from officernd_auth import HttpxAuth` and `officernd_auth.RequestsAuth`.
+    from .httpx_auth import HttpxAuth as HttpxAuth
+    from .requests_auth import RequestsAuth as RequestsAuth
 
 # The adapters (RequestsAuth, HttpxAuth) are not in __all__: `import *` must not import requests/httpx.
 __all__ = [

@@ -1,10 +1,28 @@
 # Type stubs of the native module `officernd_auth._native` (src/*.rs). Kept in step with it by
-# tests/test_stubs.py, which compares every name and signature here with the built module.
+# tests/test_stubs.py, which compares every name and signature here with the built module (the
+# keyword settings with core's settings table, the Stats properties with core's field list), and
+# by `python -m mypy.stubtest officernd_auth` (make lint-python).
 
 import datetime
 import os
 from collections.abc import Awaitable, Iterable
 from typing import Any, Optional, Union, final
+
+__all__ = [
+    "TokenClient",
+    "Token",
+    "Stats",
+    "OfficeRnDAuthError",
+    "ConfigError",
+    "OAuthError",
+    "RateLimitedError",
+    "HttpError",
+    "TransportError",
+    "RequestTimeoutError",
+    "InvalidResponseError",
+    "DEFAULT_TOKEN_URL",
+    "__version__",
+]
 
 __version__: str
 DEFAULT_TOKEN_URL: str
@@ -29,7 +47,8 @@ class OfficeRnDAuthError(Exception):
     retry_after: Optional[float]
     """Seconds to wait before a new token request can be sent, when known."""
     retryable: bool
-    """Whether trying again (later) can help."""
+    """Whether trying again (later) can help. On a class: core's default for its code (an
+    HttpError is retryable, as a 5xx is; a 4xx instance says False)."""
     last_error: Optional[OfficeRnDAuthError]
     """For rate_limited: the last real error seen for these credentials."""
     setting: Optional[str]
@@ -58,12 +77,13 @@ class Token:
     @property
     def expires_in(self) -> float: ...
     def authorization_header(self) -> str: ...
-    def __eq__(self, other: object) -> bool: ...
+    def __eq__(self, other: object, /) -> bool: ...
     def __hash__(self) -> int: ...
 
 @final
 class Stats:
-    """A snapshot of the client's metrics."""
+    """A snapshot of the client's metrics: one property per field of core's list, in its order
+    (each documented at run time with core's text)."""
 
     @property
     def requests_sent(self) -> int: ...
@@ -96,11 +116,16 @@ class Stats:
     @property
     def last_error_code(self) -> Optional[str]: ...
     def to_dict(self) -> dict[str, Any]: ...
-    def __eq__(self, other: object) -> bool: ...
+    def __eq__(self, other: object, /) -> bool: ...
 
 @final
 class TokenClient:
     """A cached, single-flight, quota-aware OfficeRnD token client; safe to share across threads.
+
+    Every keyword is a setting of core's table, taken by name (`None`: not set): durations in
+    seconds (int, float or timedelta), counts as int, scopes as one space-separated str or a
+    list. Wrong types raise TypeError, impossible values ValueError, values core rejects
+    ConfigError.
 
     `store`: "memory" (default: this process), "file" (every process of this user on this
     machine; in `store_path` or ~/.cache/officernd-auth) or a "redis://…" / "rediss://…" URL

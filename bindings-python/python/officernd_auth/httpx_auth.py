@@ -22,7 +22,8 @@ class HttpxAuth(httpx.Auth):
     requires_request_body = True
 
     def __init__(self, client: TokenClient) -> None:
-        if not isinstance(client, TokenClient):
+        # Checked at run time too: not every caller is type-checked.
+        if not isinstance(client, TokenClient):  # pyright: ignore[reportUnnecessaryIsInstance]
             raise TypeError(f"client must be an officernd_auth.TokenClient, not {type(client).__name__}")
         self.client = client
 

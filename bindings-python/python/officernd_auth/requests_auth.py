@@ -18,7 +18,8 @@ class RequestsAuth(AuthBase):
     """Bearer authentication for ``requests`` from an officernd_auth :class:`TokenClient`."""
 
     def __init__(self, client: TokenClient) -> None:
-        if not isinstance(client, TokenClient):
+        # Checked at run time too: not every caller is type-checked.
+        if not isinstance(client, TokenClient):  # pyright: ignore[reportUnnecessaryIsInstance]
             raise TypeError(f"client must be an officernd_auth.TokenClient, not {type(client).__name__}")
         self.client = client
 
@@ -46,7 +47,7 @@ class RequestsAuth(AuthBase):
             new.request = retry
             return new
 
-        r.register_hook("response", retry_on_401)
+        r.hooks["response"].append(retry_on_401)  # what r.register_hook does (untyped in types-requests)
         return r
 
     def __repr__(self) -> str:
