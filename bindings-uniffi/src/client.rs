@@ -25,8 +25,12 @@ impl TokenClient {
         Ok(TokenClient(config.into_builder()?.build()?))
     }
 
-    /// A client from `OFFICERND_CLIENT_ID`, `OFFICERND_CLIENT_SECRET`, `OFFICERND_SCOPES`
-    /// and `OFFICERND_TOKEN_URL`.
+    /// A client from the environment: `OFFICERND_CLIENT_ID`, `OFFICERND_CLIENT_SECRET`
+    /// (required), `OFFICERND_SCOPES` (space-separated), `OFFICERND_TOKEN_URL`, and the store:
+    /// `OFFICERND_STORE` (`memory`, `file` or a `redis://` / `rediss://` URL) with
+    /// `OFFICERND_STORE_PATH` (the file store's directory); a `rediss://` store trusts the CA
+    /// certificates in `OFFICERND_REDIS_CA_FILE` when it is set. Empty or blank counts as unset;
+    /// a bad value is a `config` error naming the variable.
     #[uniffi::constructor]
     pub fn from_env() -> Result<Self> {
         Ok(TokenClient(
