@@ -14,6 +14,7 @@ import subprocess
 import sys
 import threading
 import unittest
+import urllib.error
 import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -54,8 +55,16 @@ class Mock:
 
     def get(self, path, authorization):
         req = urllib.request.Request(self.url + path, headers={"Authorization": authorization})
-        with urllib.request.urlopen(req) as r:
-            return r.status
+        try:
+            with urllib.request.urlopen(req) as r:
+                return r.status
+        except urllib.error.HTTPError as e:
+            e.close()
+            return e.code
+
+    def revoke(self):
+        req = urllib.request.Request(self.url + "/_mock/revoke", data=b"{}", method="POST")
+        urllib.request.urlopen(req).close()
 
     def close(self):
         self.proc.terminate()
@@ -99,6 +108,16 @@ class UniffiPythonSmoke(unittest.TestCase):
         self.assertGreaterEqual(stats.cache_hits, 2)
         self.assertTrue(client.invalidate(token))
         self.assertFalse(client.invalidate(token))
+
+    def test_token_after_unauthorized(self):
+        client = oa.TokenClient(self.config())
+        refused = client.token()
+        self.mock.revoke()
+        self.assertEqual(self.mock.get("/api/v2/me", refused.authorization_header()), 401)
+        retry = client.token_after_unauthorized(refused)
+        self.assertIsNotNone(retry)
+        self.assertNotEqual(retry, refused)
+        self.assertEqual(self.mock.get("/api/v2/me", retry.authorization_header()), 200)
 
     def test_nothing_prints_a_secret(self):
         config = self.config()

@@ -8,6 +8,7 @@
 package com.officernd.auth.example
 
 import com.officernd.auth.OfficeRnDAuthException
+import com.officernd.auth.Token
 import com.officernd.auth.TokenClient
 import java.net.URI
 import java.net.http.HttpClient
@@ -31,19 +32,23 @@ fun main() {
     println("token: $first (same token from cache: ${first == second})")
 
     val http = HttpClient.newHttpClient()
-    fun callApi(): HttpResponse<String> = http.send(
+    fun callApi(token: Token): HttpResponse<String> = http.send(
         HttpRequest.newBuilder(URI.create("$apiBase/api/v2/me"))
-            .header("Authorization", client.authorizationHeader())
+            .header("Authorization", token.authorizationHeader())
             .GET()
             .build(),
         HttpResponse.BodyHandlers.ofString(),
     )
 
-    var response = callApi()
+    // Keep the token the call actually sent: after a 401 that is the one to report, not
+    // whatever client.token() returns by then (another thread may already hold a newer one).
+    val sent = client.token()
+    var response = callApi(sent)
     if (response.statusCode() == 401) {
-        // The token was revoked (e.g. the app was deleted): drop it and ask once more.
-        client.invalidate(client.token())
-        response = callApi()
+        // The token was revoked (e.g. the app was deleted): the 401 rule drops it if it is still
+        // cached and gives the token to retry with, once; null means it would be the same one.
+        val retry = client.tokenAfterUnauthorized(sent)
+        if (retry != null) response = callApi(retry)
     }
     println("GET /api/v2/me -> HTTP ${response.statusCode()}: ${response.body().take(200)}")
 
