@@ -119,6 +119,28 @@ class UniffiPythonSmoke(unittest.TestCase):
         self.assertNotEqual(retry, refused)
         self.assertEqual(self.mock.get("/api/v2/me", retry.authorization_header()), 200)
 
+    def test_log_sink(self):
+        class Capture(oa.LogSink):
+            def __init__(self):
+                self.lines = []
+
+            def log(self, level, target, message):
+                self.lines.append((level, target, message))
+
+        sink = Capture()
+        oa.set_log_sink(sink, oa.LogLevel.TRACE)
+        try:
+            token = oa.TokenClient(self.config()).token()
+        finally:
+            oa.clear_log_sink()
+        own = [line for line in sink.lines if line[1].startswith("officernd_auth")]
+        self.assertTrue(any(lvl == oa.LogLevel.DEBUG and "requesting a token" in msg for lvl, _, msg in own), own)
+        others = [line for line in sink.lines if not line[1].startswith("officernd_auth")]
+        self.assertEqual([line for line in others if line[0] in (oa.LogLevel.DEBUG, oa.LogLevel.TRACE)], [])
+        for _, _, message in sink.lines:
+            self.assertNotIn(token.access_token(), message)
+            self.assertNotIn(CLIENT_SECRET, message)
+
     def test_nothing_prints_a_secret(self):
         config = self.config()
         client = oa.TokenClient(config)

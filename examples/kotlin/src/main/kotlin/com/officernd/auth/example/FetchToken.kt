@@ -4,9 +4,11 @@
 //   scripts/with-mock.sh make demo-uniffi   # runs it against a fresh mock (or: make demo)
 //
 // Settings come from OFFICERND_CLIENT_ID, OFFICERND_CLIENT_SECRET, OFFICERND_SCOPES and
-// OFFICERND_TOKEN_URL; the API base URL from OFFICERND_MOCK_URL (the mock's protected resource).
+// OFFICERND_TOKEN_URL (and OFFICERND_STORE / OFFICERND_STORE_PATH for a shared store); the API
+// base URL from OFFICERND_MOCK_URL (the mock's protected resource).
 package com.officernd.auth.example
 
+import com.officernd.auth.JavaUtilLogSink
 import com.officernd.auth.OfficeRnDAuthException
 import com.officernd.auth.Token
 import com.officernd.auth.TokenClient
@@ -18,6 +20,9 @@ import kotlin.system.exitProcess
 
 fun main() {
     val apiBase = System.getenv("OFFICERND_MOCK_URL") ?: error("set OFFICERND_MOCK_URL")
+    // The library's warnings (a shared store down, a failed refresh) and INFO lines (a token
+    // obtained) go to java.util.logging, under the logger "officernd_auth".
+    JavaUtilLogSink.install()
     val client = try {
         TokenClient.fromEnv()
     } catch (e: OfficeRnDAuthException.Config) {
