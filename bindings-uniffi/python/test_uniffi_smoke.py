@@ -14,6 +14,7 @@ import subprocess
 import sys
 import threading
 import unittest
+import urllib.error
 import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -54,8 +55,16 @@ class Mock:
 
     def get(self, path, authorization):
         req = urllib.request.Request(self.url + path, headers={"Authorization": authorization})
-        with urllib.request.urlopen(req) as r:
-            return r.status
+        try:
+            with urllib.request.urlopen(req) as r:
+                return r.status
+        except urllib.error.HTTPError as e:
+            e.close()
+            return e.code
+
+    def revoke(self):
+        req = urllib.request.Request(self.url + "/_mock/revoke", data=b"{}", method="POST")
+        urllib.request.urlopen(req).close()
 
     def close(self):
         self.proc.terminate()
@@ -99,6 +108,38 @@ class UniffiPythonSmoke(unittest.TestCase):
         self.assertGreaterEqual(stats.cache_hits, 2)
         self.assertTrue(client.invalidate(token))
         self.assertFalse(client.invalidate(token))
+
+    def test_token_after_unauthorized(self):
+        client = oa.TokenClient(self.config())
+        refused = client.token()
+        self.mock.revoke()
+        self.assertEqual(self.mock.get("/api/v2/me", refused.authorization_header()), 401)
+        retry = client.token_after_unauthorized(refused)
+        self.assertIsNotNone(retry)
+        self.assertNotEqual(retry, refused)
+        self.assertEqual(self.mock.get("/api/v2/me", retry.authorization_header()), 200)
+
+    def test_log_sink(self):
+        class Capture(oa.LogSink):
+            def __init__(self):
+                self.lines = []
+
+            def log(self, level, target, message):
+                self.lines.append((level, target, message))
+
+        sink = Capture()
+        oa.set_log_sink(sink, oa.LogLevel.TRACE)
+        try:
+            token = oa.TokenClient(self.config()).token()
+        finally:
+            oa.clear_log_sink()
+        own = [line for line in sink.lines if line[1].startswith("officernd_auth")]
+        self.assertTrue(any(lvl == oa.LogLevel.DEBUG and "requesting a token" in msg for lvl, _, msg in own), own)
+        others = [line for line in sink.lines if not line[1].startswith("officernd_auth")]
+        self.assertEqual([line for line in others if line[0] in (oa.LogLevel.DEBUG, oa.LogLevel.TRACE)], [])
+        for _, _, message in sink.lines:
+            self.assertNotIn(token.access_token(), message)
+            self.assertNotIn(CLIENT_SECRET, message)
 
     def test_nothing_prints_a_secret(self):
         config = self.config()

@@ -25,8 +25,12 @@ impl TokenClient {
         Ok(TokenClient(config.into_builder()?.build()?))
     }
 
-    /// A client from `OFFICERND_CLIENT_ID`, `OFFICERND_CLIENT_SECRET`, `OFFICERND_SCOPES`
-    /// and `OFFICERND_TOKEN_URL`.
+    /// A client from the environment: `OFFICERND_CLIENT_ID`, `OFFICERND_CLIENT_SECRET`
+    /// (required), `OFFICERND_SCOPES` (space-separated), `OFFICERND_TOKEN_URL`, and the store:
+    /// `OFFICERND_STORE` (`memory`, `file` or a `redis://` / `rediss://` URL) with
+    /// `OFFICERND_STORE_PATH` (the file store's directory); a `rediss://` store trusts the CA
+    /// certificates in `OFFICERND_REDIS_CA_FILE` when it is set. Empty or blank counts as unset;
+    /// a bad value is a `config` error naming the variable.
     #[uniffi::constructor]
     pub fn from_env() -> Result<Self> {
         Ok(TokenClient(
@@ -57,10 +61,23 @@ impl TokenClient {
         Ok(self.0.authorization_header()?)
     }
 
-    /// After an API call answered 401 with `token`: drops it from the cache if it is still
-    /// the cached one. Returns whether it was dropped.
+    /// Drops `token` from the cache (and the store) if it is still the cached one; returns
+    /// whether it was dropped. After an API 401, prefer [`TokenClient::token_after_unauthorized`],
+    /// which also returns the token to retry with.
     pub fn invalidate(&self, token: Arc<Token>) -> bool {
         self.0.invalidate(&token.0)
+    }
+
+    /// The 401 rule: after an API call answered 401 with `rejected` (the token that call
+    /// actually sent), drops it if it is still the cached one and returns the token to retry
+    /// the call with, once — or `null` when that would be the same token again (resending a
+    /// refused token cannot help). Another thread may already have replaced the token: then
+    /// this returns the newer one without a request.
+    pub fn token_after_unauthorized(&self, rejected: Arc<Token>) -> Result<Option<Arc<Token>>> {
+        Ok(self
+            .0
+            .token_after_unauthorized(&rejected.0)?
+            .map(|t| Arc::new(Token(t))))
     }
 
     /// Metrics: requests by outcome, cache hits, budget left, time to expiry.

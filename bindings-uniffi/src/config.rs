@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use officernd_auth as core;
+use officernd_auth::settings::Value;
 
 use crate::BINDING;
 use crate::error::Result;
@@ -42,7 +43,8 @@ impl fmt::Debug for ClientSecret {
 /// of this user on this machine; `path` or the default cache directory), or a `redis://` /
 /// `rediss://` URL (every host of a fleet). An object rather than two record fields so that a
 /// password in a Redis URL never shows in a generated `toString`: it prints scheme and host only.
-/// Checked when the client is built (a `config` error naming `store`).
+/// Checked when the client is built (a `config` error naming `store`). A `rediss://` store
+/// trusts the CA certificates in the PEM file `OFFICERND_REDIS_CA_FILE` names, when it is set.
 #[derive(uniffi::Object)]
 #[uniffi::export(Display)]
 pub struct Store {
@@ -119,58 +121,79 @@ pub struct TokenClientConfig {
 }
 
 impl TokenClientConfig {
+    /// The record as core settings, by their names in core's `settings::SETTINGS`: core parses
+    /// and validates them (`TokenClientBuilder::set`), so this binding restates no rule. Unset
+    /// fields are left out (core's defaults). The destructure names every field: a field added
+    /// here without a setting does not compile, and a core setting without a field fails the
+    /// `every_core_setting_is_reachable_from_the_record` test.
+    fn settings(self) -> Vec<(&'static str, Value)> {
+        let TokenClientConfig {
+            client_id,
+            client_secret,
+            scopes,
+            token_url,
+            timeout,
+            connect_timeout,
+            refresh_ahead,
+            min_validity,
+            max_requests,
+            quota_window,
+            max_retries,
+            terminal_error_ttl,
+            share_cache,
+            store,
+        } = self;
+        // The secret first: setting it cannot fail, so this copy always ends up inside core's
+        // `ClientSecret` (wiped on drop) instead of being dropped with the list on an error.
+        let mut out = vec![
+            (
+                "client_secret",
+                Value::Text(client_secret.0.expose_secret().to_owned()),
+            ),
+            ("client_id", Value::Text(client_id)),
+            ("scopes", Value::List(scopes)),
+            ("share_cache", Value::Flag(share_cache)),
+        ];
+        let durations = [
+            ("timeout", timeout),
+            ("connect_timeout", connect_timeout),
+            ("refresh_ahead", refresh_ahead),
+            ("min_validity", min_validity),
+            ("quota_window", quota_window),
+            ("terminal_error_ttl", terminal_error_ttl),
+        ];
+        out.extend(
+            durations
+                .into_iter()
+                .filter_map(|(name, v)| Some((name, Value::Duration(v?)))),
+        );
+        let counts = [("max_requests", max_requests), ("max_retries", max_retries)];
+        out.extend(
+            counts
+                .into_iter()
+                .filter_map(|(name, v)| Some((name, count(v?)))),
+        );
+        out.extend(token_url.map(|v| ("token_url", Value::Text(v))));
+        if let Some(store) = store {
+            out.push(("store", Value::Text(store.spec.clone())));
+            out.extend(store.path.clone().map(|p| ("store_path", Value::Text(p))));
+        }
+        out
+    }
+
     pub(crate) fn into_builder(self) -> Result<core::TokenClientBuilder> {
-        let mut b = core::TokenClient::builder()
-            .binding(BINDING)
-            .client_id(self.client_id)
-            .client_secret(self.client_secret.0.clone())
-            .share_cache(self.share_cache);
-        if !self.scopes.is_empty() {
-            b = b.scopes(self.scopes);
-        }
-        if let Some(v) = self.token_url {
-            b = b.token_url(v);
-        }
-        if let Some(v) = self.timeout {
-            b = b.timeout(v);
-        }
-        if let Some(v) = self.connect_timeout {
-            b = b.connect_timeout(v);
-        }
-        if let Some(v) = self.refresh_ahead {
-            b = b.refresh_ahead(v);
-        }
-        if let Some(v) = self.min_validity {
-            b = b.min_validity(v);
-        }
-        if let Some(v) = self.max_requests {
-            b = b.max_requests(unsigned("max_requests", v)?);
-        }
-        if let Some(v) = self.quota_window {
-            b = b.quota_window(v);
-        }
-        if let Some(v) = self.max_retries {
-            b = b.max_retries(unsigned("max_retries", v)?);
-        }
-        if let Some(v) = self.terminal_error_ttl {
-            b = b.terminal_error_ttl(v);
-        }
-        if let Some(store) = self.store {
-            b = b.store_spec(&store.spec, store.path.as_deref().map(std::path::Path::new))?;
-        }
-        Ok(b)
+        let builder = core::TokenClient::builder().binding(BINDING);
+        Ok(self
+            .settings()
+            .into_iter()
+            .try_fold(builder, |b, (name, value)| b.set(name, value))?)
     }
 }
 
-/// JVM integers are signed: a negative count is a `config` error naming the setting.
-fn unsigned(setting: &str, v: i32) -> Result<u32> {
-    u32::try_from(v).map_err(|_| {
-        core::Error::Config {
-            setting: setting.to_owned(),
-            reason: format!("must not be negative (got {v})"),
-        }
-        .into()
-    })
+/// JVM integers are signed. A negative count is handed to core as text, which core refuses
+/// with a `config` error naming the setting, as it refuses any count that is not a whole number.
+fn count(v: i32) -> Value {
+    u64::try_from(v).map_or_else(|_| Value::Text(v.to_string()), Value::Count)
 }
 
 #[cfg(test)]
@@ -195,5 +218,87 @@ mod tests {
         let s = ClientSecret::new("super-secret-value".into());
         assert_eq!(s.to_string(), "[redacted]");
         assert!(!format!("{s:?}").contains("super-secret"));
+    }
+
+    /// A private directory of this test process (the file store refuses a shared one).
+    fn store_dir() -> std::path::PathBuf {
+        std::env::temp_dir().join(format!("officernd-uniffi-config-{}", std::process::id()))
+    }
+
+    fn full() -> TokenClientConfig {
+        let secs = |n| Some(Duration::from_secs(n));
+        TokenClientConfig {
+            client_id: "id".into(),
+            client_secret: Arc::new(ClientSecret::new("secret-value".into())),
+            scopes: vec!["officernd.api.read officernd.api.write".into()],
+            token_url: Some("https://example.test/oauth/token".into()),
+            timeout: secs(9),
+            connect_timeout: secs(3),
+            refresh_ahead: secs(200),
+            min_validity: secs(30),
+            max_requests: Some(4),
+            quota_window: secs(70),
+            max_retries: Some(1),
+            terminal_error_ttl: secs(20),
+            share_cache: false,
+            store: Some(Arc::new(Store::new(
+                "file".into(),
+                Some(store_dir().display().to_string()),
+            ))),
+        }
+    }
+
+    #[test]
+    fn every_core_setting_is_reachable_from_the_record() {
+        let names: Vec<&str> = full().settings().into_iter().map(|(n, _)| n).collect();
+        for s in core::settings::SETTINGS {
+            assert!(
+                names.contains(&s.name),
+                "core setting `{}` has no field in the UniFFI TokenClientConfig",
+                s.name
+            );
+        }
+        for n in &names {
+            let canonical = core::settings::find(n).map(|s| s.name);
+            assert_eq!(canonical, Some(*n), "`{n}` is not a core setting's name");
+        }
+    }
+
+    #[test]
+    fn the_record_reaches_core_with_its_values() {
+        let c = full().into_builder().unwrap().build_config().unwrap();
+        assert_eq!(c.client_id(), "id");
+        assert_eq!(c.token_url(), "https://example.test/oauth/token");
+        assert_eq!(c.scopes().as_slice().len(), 2);
+        assert_eq!(c.timeout(), Duration::from_secs(9));
+        assert_eq!(c.max_requests(), 4);
+        assert_eq!(c.quota_window(), Duration::from_secs(70));
+        assert!(c.store_description().unwrap().starts_with("file:"));
+        let _ = std::fs::remove_dir_all(store_dir());
+    }
+
+    #[test]
+    fn bad_values_are_config_errors_naming_the_setting() {
+        let setting_of =
+            |cfg: TokenClientConfig| match cfg.into_builder().and_then(|b| Ok(b.build()?)) {
+                Err(crate::OfficeRnDAuthError::Config { setting, .. }) => setting,
+                Err(e) => panic!("not a config error: {e}"),
+                Ok(_) => panic!("accepted"),
+            };
+        let negative = TokenClientConfig {
+            max_requests: Some(-1),
+            ..full()
+        };
+        assert_eq!(setting_of(negative), "max_requests");
+        let negative = TokenClientConfig {
+            max_retries: Some(-2),
+            ..full()
+        };
+        assert_eq!(setting_of(negative), "max_retries");
+        let store = TokenClientConfig {
+            store: Some(Arc::new(Store::new("nope".into(), None))),
+            ..full()
+        };
+        assert_eq!(setting_of(store), "store");
     }
 }

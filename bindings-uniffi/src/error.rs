@@ -4,6 +4,7 @@ use std::fmt;
 use std::time::Duration;
 
 use officernd_auth as core;
+use officernd_auth::ErrorCode;
 
 /// Every error of the core, one variant per stable code (`config`, `oauth`, `rate_limited`,
 /// `http`, `transport`, `timeout`, `invalid_response`). Kotlin sees it as the sealed class
@@ -98,15 +99,6 @@ pub enum OfficeRnDAuthError {
         /// The one-line message.
         summary: String,
     },
-    /// A code added to core after this binding was built.
-    Other {
-        /// The core's code.
-        raw_code: String,
-        /// Whether retrying can help.
-        retryable: bool,
-        /// The one-line message.
-        summary: String,
-    },
 }
 
 impl OfficeRnDAuthError {
@@ -118,8 +110,20 @@ impl OfficeRnDAuthError {
             | Self::Http { summary, .. }
             | Self::Transport { summary, .. }
             | Self::Timeout { summary, .. }
-            | Self::InvalidResponse { summary, .. }
-            | Self::Other { summary, .. } => summary,
+            | Self::InvalidResponse { summary, .. } => summary,
+        }
+    }
+
+    /// The core code of this variant (the inverse of the mapping in `From<core::Error>`).
+    pub(crate) fn kind(&self) -> ErrorCode {
+        match self {
+            Self::Config { .. } => ErrorCode::Config,
+            Self::OAuth { .. } => ErrorCode::OAuth,
+            Self::RateLimited { .. } => ErrorCode::RateLimited,
+            Self::Http { .. } => ErrorCode::Http,
+            Self::Transport { .. } => ErrorCode::Transport,
+            Self::Timeout { .. } => ErrorCode::Timeout,
+            Self::InvalidResponse { .. } => ErrorCode::InvalidResponse,
         }
     }
 }
@@ -127,19 +131,9 @@ impl OfficeRnDAuthError {
 #[uniffi::export]
 impl OfficeRnDAuthError {
     /// The stable code: `config`, `oauth`, `rate_limited`, `http`, `transport`, `timeout`,
-    /// `invalid_response`.
+    /// `invalid_response` (core's `ErrorCode` table).
     pub fn code(&self) -> String {
-        match self {
-            Self::Config { .. } => "config",
-            Self::OAuth { .. } => "oauth",
-            Self::RateLimited { .. } => "rate_limited",
-            Self::Http { .. } => "http",
-            Self::Transport { .. } => "transport",
-            Self::Timeout { .. } => "timeout",
-            Self::InvalidResponse { .. } => "invalid_response",
-            Self::Other { raw_code, .. } => raw_code,
-        }
-        .to_owned()
+        self.kind().as_str().to_owned()
     }
 
     /// Whether retrying can help (the `retryable` field of every variant).
@@ -151,8 +145,7 @@ impl OfficeRnDAuthError {
             | Self::Http { retryable, .. }
             | Self::Transport { retryable, .. }
             | Self::Timeout { retryable, .. }
-            | Self::InvalidResponse { retryable, .. }
-            | Self::Other { retryable, .. } => *retryable,
+            | Self::InvalidResponse { retryable, .. } => *retryable,
         }
     }
 }
@@ -165,69 +158,82 @@ impl fmt::Display for OfficeRnDAuthError {
 
 impl std::error::Error for OfficeRnDAuthError {}
 
+/// The variant is chosen by an exhaustive `match` on core's [`ErrorCode`] (a code core adds
+/// does not compile here until it has a variant); the fields come from core's accessors, or from
+/// the core variant of that code. Core's `Error` is `#[non_exhaustive]`: should it ever add a
+/// variant under an existing code, that variant still maps to its code's subclass, with the
+/// one-line message standing in for the fields only a known variant carries.
 impl From<core::Error> for OfficeRnDAuthError {
     fn from(e: core::Error) -> Self {
         let retryable = e.is_retryable();
         let summary = e.to_string();
-        match e {
-            core::Error::Config { setting, reason } => Self::Config {
-                setting,
-                reason,
-                retryable,
-                summary,
-            },
-            core::Error::OAuth { status, body } => Self::OAuth {
-                status: status.into(),
-                error: body.error,
-                error_description: body.error_description,
-                error_uri: body.error_uri,
-                retryable,
-                summary,
-            },
-            core::Error::RateLimited {
-                retry_after,
-                from_server,
-                last_error,
-                // Part of `summary` (the message); not a field of its own in the generated bindings.
-                reason: _,
-            } => Self::RateLimited {
-                retry_after,
-                from_server,
-                last_error_code: last_error.as_ref().map(|l| l.code().to_owned()),
-                last_error_message: last_error.as_ref().map(|l| l.to_string()),
-                retryable,
-                summary,
-            },
-            core::Error::Http {
+        let status = e.status().map(i32::from).unwrap_or_default();
+        match e.kind() {
+            ErrorCode::Config => {
+                let (setting, reason) = match e {
+                    core::Error::Config { setting, reason } => (setting, reason),
+                    _ => (String::new(), summary.clone()),
+                };
+                Self::Config {
+                    setting,
+                    reason,
+                    retryable,
+                    summary,
+                }
+            }
+            ErrorCode::OAuth => Self::OAuth {
                 status,
-                detail,
-                retry_after,
-            } => Self::Http {
-                status: status.into(),
-                detail,
-                retry_after,
+                error: e.oauth_error().unwrap_or_default().to_owned(),
+                error_description: e.error_description().map(str::to_owned),
+                error_uri: e.error_uri().map(str::to_owned),
                 retryable,
                 summary,
             },
-            core::Error::Transport { message } => Self::Transport {
-                detail: message,
+            ErrorCode::RateLimited => Self::RateLimited {
+                retry_after: e.retry_after().unwrap_or_default(),
+                // Core's `status()` is 429 exactly when the server itself refused.
+                from_server: e.status() == Some(429),
+                last_error_code: e.last_error().map(|l| l.code().to_owned()),
+                last_error_message: e.last_error().map(ToString::to_string),
                 retryable,
                 summary,
             },
-            core::Error::Timeout { after, message } => Self::Timeout {
-                after,
-                detail: message,
+            ErrorCode::Http => Self::Http {
+                status,
+                retry_after: e.retry_after(),
+                detail: match e {
+                    core::Error::Http { detail, .. } => detail,
+                    _ => None,
+                },
                 retryable,
                 summary,
             },
-            core::Error::InvalidResponse { status, reason } => Self::InvalidResponse {
-                status: status.into(),
-                reason,
+            ErrorCode::Transport => Self::Transport {
+                detail: match e {
+                    core::Error::Transport { message } => message,
+                    _ => summary.clone(),
+                },
                 retryable,
                 summary,
             },
-            other => Self::Other {
-                raw_code: other.code().to_owned(),
+            ErrorCode::Timeout => {
+                let (after, detail) = match e {
+                    core::Error::Timeout { after, message } => (after, message),
+                    _ => (Duration::ZERO, summary.clone()),
+                };
+                Self::Timeout {
+                    after,
+                    detail,
+                    retryable,
+                    summary,
+                }
+            }
+            ErrorCode::InvalidResponse => Self::InvalidResponse {
+                status,
+                reason: match e {
+                    core::Error::InvalidResponse { reason, .. } => reason,
+                    _ => summary.clone(),
+                },
                 retryable,
                 summary,
             },
@@ -242,16 +248,113 @@ pub type Result<T> = std::result::Result<T, OfficeRnDAuthError>;
 mod tests {
     use super::*;
 
+    /// One core error of each code, with every field set (exhaustive: a new code needs one).
+    fn sample(code: ErrorCode) -> core::Error {
+        match code {
+            ErrorCode::Config => core::Error::Config {
+                setting: "client_id".into(),
+                reason: "missing".into(),
+            },
+            ErrorCode::OAuth => core::Error::OAuth {
+                status: 401,
+                body: core::OAuthErrorBody {
+                    error: "invalid_client".into(),
+                    error_description: Some("unknown client".into()),
+                    error_uri: Some("https://example.test/e".into()),
+                },
+            },
+            ErrorCode::RateLimited => core::Error::RateLimited {
+                retry_after: Duration::from_secs(7),
+                from_server: true,
+                reason: None,
+                last_error: Some(Box::new(sample(ErrorCode::Http))),
+            },
+            ErrorCode::Http => core::Error::Http {
+                status: 503,
+                detail: Some("maintenance".into()),
+                retry_after: Some(Duration::from_secs(30)),
+            },
+            ErrorCode::Transport => core::Error::Transport {
+                message: "connection refused".into(),
+            },
+            ErrorCode::Timeout => core::Error::Timeout {
+                after: Duration::from_millis(300),
+                message: "waiting for the answer".into(),
+            },
+            ErrorCode::InvalidResponse => core::Error::InvalidResponse {
+                status: 200,
+                reason: "not JSON".into(),
+            },
+        }
+    }
+
     #[test]
-    fn config_error_maps_with_fields() {
-        let err: OfficeRnDAuthError = core::Error::Config {
-            setting: "client_id".into(),
-            reason: "missing".into(),
+    fn every_core_code_maps_to_its_variant_with_code_retryable_and_message() {
+        for code in ErrorCode::ALL {
+            let core_err = sample(code);
+            let (retryable, message) = (core_err.is_retryable(), core_err.to_string());
+            let err = OfficeRnDAuthError::from(core_err);
+            assert_eq!(err.kind(), code);
+            assert_eq!(err.code(), code.as_str());
+            assert_eq!(err.is_retryable(), retryable, "{code}");
+            assert_eq!(err.to_string(), message, "{code}");
+        }
+    }
+
+    #[test]
+    fn fields_are_carried() {
+        use OfficeRnDAuthError as E;
+        let got: Vec<E> = ErrorCode::ALL
+            .into_iter()
+            .map(|c| sample(c).into())
+            .collect();
+        assert!(
+            matches!(&got[0], E::Config { setting, reason, retryable: false, .. }
+                if setting == "client_id" && reason == "missing")
+        );
+        assert!(
+            matches!(&got[1], E::OAuth { status: 401, error, error_description: Some(d),
+                error_uri: Some(u), retryable: false, .. }
+            if error == "invalid_client" && d == "unknown client" && u == "https://example.test/e")
+        );
+        assert!(
+            matches!(&got[2], E::RateLimited { retry_after, from_server: true,
+                last_error_code: Some(c), last_error_message: Some(m), retryable: true, .. }
+            if *retry_after == Duration::from_secs(7) && c == "http" && m.contains("503"))
+        );
+        assert!(
+            matches!(&got[3], E::Http { status: 503, detail: Some(d), retry_after: Some(r),
+                retryable: true, .. }
+            if d == "maintenance" && *r == Duration::from_secs(30))
+        );
+        assert!(
+            matches!(&got[4], E::Transport { detail, retryable: true, .. }
+            if detail == "connection refused")
+        );
+        assert!(
+            matches!(&got[5], E::Timeout { after, detail, retryable: true, .. }
+            if *after == Duration::from_millis(300) && detail == "waiting for the answer")
+        );
+        assert!(
+            matches!(&got[6], E::InvalidResponse { status: 200, reason, retryable: false, .. }
+            if reason == "not JSON")
+        );
+
+        // A local refusal is not from the server.
+        let local: E = core::Error::RateLimited {
+            retry_after: Duration::from_secs(1),
+            from_server: false,
+            reason: None,
+            last_error: None,
         }
         .into();
-        assert_eq!(err.code(), "config");
-        assert!(
-            matches!(err, OfficeRnDAuthError::Config { ref setting, retryable: false, .. } if setting == "client_id")
-        );
+        assert!(matches!(
+            local,
+            E::RateLimited {
+                from_server: false,
+                last_error_code: None,
+                ..
+            }
+        ));
     }
 }

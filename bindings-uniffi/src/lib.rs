@@ -12,12 +12,14 @@ uniffi::setup_scaffolding!();
 mod client;
 mod config;
 mod error;
+mod log_sink;
 mod stats;
 mod token;
 
 pub use client::TokenClient;
 pub use config::{ClientSecret, Store, TokenClientConfig};
 pub use error::{OfficeRnDAuthError, Result};
+pub use log_sink::{LogLevel, LogSink, LogSinkError, clear_log_sink, set_log_sink};
 pub use stats::Stats;
 pub use token::Token;
 

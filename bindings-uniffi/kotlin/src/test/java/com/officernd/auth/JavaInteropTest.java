@@ -15,6 +15,7 @@ class JavaInteropTest {
     void javaCallsTheSameApi() throws OfficeRnDAuthException {
         assertNotNull(System.getenv("OFFICERND_TOKEN_URL"),
             "OFFICERND_TOKEN_URL not set: run the suite under scripts/with-mock.sh (make test-uniffi)");
+        JavaUtilLogSink.install(LogLevel.WARN);
         TokenClient client = TokenClient.Companion.fromEnv();
         Token token = client.token();
         assertEquals("Bearer", token.tokenType());
@@ -30,5 +31,6 @@ class JavaInteropTest {
         assertEquals(401, e.getStatus());
         assertEquals("invalid_client", e.getError());
         assertEquals("oauth", e.code());
+        Officernd_auth_uniffiKt.clearLogSink();
     }
 }

@@ -1,6 +1,7 @@
 package com.officernd.auth
 
 import org.junit.jupiter.api.Assertions.assertEquals
+import org.junit.jupiter.api.Assertions.assertNotEquals
 import org.junit.jupiter.api.Assertions.assertNotNull
 import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.Test
@@ -14,13 +15,14 @@ class ReadmeExampleTest {
             "OFFICERND_TOKEN_URL not set: run the suite under scripts/with-mock.sh (make test-uniffi)",
         )
         // ---- as in README.md ----
+        JavaUtilLogSink.install()                           // the library's warnings → java.util.logging
         val client = TokenClient.fromEnv()                  // OFFICERND_CLIENT_ID, _SECRET, _SCOPES, _TOKEN_URL
         val header = client.authorizationHeader()           // "Bearer …", from the cache when fresh
         val token = client.token()                          // Token: accessToken(), tokenType(), scopes(),
                                                             //   expiresAt(): Instant, expiresIn(): Duration
-        // after an API call answered 401 with `token`:
-        client.invalidate(token)
-        println(client.stats())                             // requestsSent, cacheHits, budgetRemaining, …
+        // an API call sent `token` and got 401: the 401 rule, on the token that call sent
+        val retryWith: Token? = client.tokenAfterUnauthorized(token)   // retry once with it; null: don't
+        println(client.stats())                             // requestsSent, requestsOk, cacheHits, budgetRemaining, …
 
         try {
             client.token()
@@ -32,7 +34,10 @@ class ReadmeExampleTest {
             }
         }
         // ---- end ----
+        clearLogSink() // the rest of the suite runs without it
         assertEquals("Bearer " + token.accessToken(), header)
+        assertNotNull(retryWith)
+        assertNotEquals(token, retryWith, "a new token once the refused one was dropped")
         assertTrue(client.stats().requestsOk >= 1)
 
         val configured = TokenClient(
