@@ -350,13 +350,14 @@ impl TokenClientBuilder {
             let u = validate_token_url(&u).map_err(|e| rename_setting(e, env::TOKEN_URL))?;
             self.token_url = Some(u);
         }
-        if !self.store_set
-            && self.store.is_none()
-            && let Some(spec) = get(env::STORE)
-        {
+        if !self.store_set && self.store.is_none() {
+            // The settings' rule: a directory alone means the file store there.
             let path = get(env::STORE_PATH).map(std::path::PathBuf::from);
-            self.store = crate::store::open(&spec, path.as_deref())
-                .map_err(|e| rename_setting(e, env::STORE))?;
+            let spec = get(env::STORE).or_else(|| path.as_ref().map(|_| "file".to_owned()));
+            if let Some(spec) = spec {
+                self.store = crate::store::open(&spec, path.as_deref())
+                    .map_err(|e| rename_setting(e, env::STORE))?;
+            }
         }
         Ok(self)
     }

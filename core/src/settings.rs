@@ -450,4 +450,18 @@ mod tests {
         }
         let _ = std::fs::remove_dir_all(&dir);
     }
+
+    #[test]
+    fn a_store_path_alone_in_the_environment_means_the_file_store() {
+        let dir =
+            std::env::temp_dir().join(format!("officernd-settings-env-{}", std::process::id()));
+        let path = dir.to_str().unwrap().to_owned();
+        let c = base()
+            .with_env_from(|name| (name == env::STORE_PATH).then(|| path.clone()))
+            .unwrap()
+            .build_config()
+            .unwrap();
+        assert!(format!("{c:?}").contains("FileStore"), "{c:?}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }
