@@ -2,8 +2,10 @@
 # P/Invoke over libofficernd_auth (installed into $(C_PREFIX) by bindings-c/scripts/install.sh).
 # Built here with Mono's mcs against the .NET Framework 4.6.1 reference assemblies (the oldest
 # framework that implements netstandard2.0) and Mono's own assemblies only: no NuGet at build
-# time. The release build of the package uses the .NET SDK (bindings-dotnet/src/OfficeRnD.Auth/
-# OfficeRnD.Auth.csproj + bindings-dotnet/OfficeRnD.Auth.nuspec).
+# time; every type the assembly references is checked to be in netstandard2.0
+# (bindings-dotnet/tools/CheckNetStandard.cs over `monodis --typeref`). The release build of the
+# package uses the .NET SDK (bindings-dotnet/src/OfficeRnD.Auth/OfficeRnD.Auth.csproj and
+# bindings-dotnet/OfficeRnD.Auth.nuspec).
 #   make test-dotnet   build, pack target/OfficeRnD.Auth.<version>.nupkg (linux-x64), run the suite
 #                      against the mock (its last line: "N passed, N failed")
 #   make build-dotnet  the assembly and examples/dotnet (what the demo needs)
@@ -31,6 +33,7 @@ dotnet-tools:
 	@[[ -f $(MONO_API)/System.Net.Http.dll ]] || { echo "$(MONO_API) missing: install the Debian package mono-devel (make deps)" >&2; exit 1; }
 	@[[ -f /usr/lib/mono/4.5/System.Net.Http.dll ]] || { echo "System.Net.Http missing: install the Debian package libmono-system-net-http4.0-cil (make deps)" >&2; exit 1; }
 	@[[ -f /usr/lib/mono/4.5/System.IO.Compression.dll ]] || { echo "System.IO.Compression missing: install the Debian package libmono-system-io-compression4.0-cil (make deps)" >&2; exit 1; }
+	@command -v monodis >/dev/null || { echo "monodis not found: install the Debian package mono-utils (make deps)" >&2; exit 1; }
 	@command -v zip >/dev/null || { echo "zip not found: install the Debian package zip (make deps)" >&2; exit 1; }
 
 dotnet-native:
@@ -40,6 +43,8 @@ build-dotnet: dotnet-tools dotnet-native
 	mkdir -p $(DOTNET_OUT)/lib $(DOTNET_OUT)/example
 	mcs -target:library $(MCS_FLAGS) -doc:$(DOTNET_OUT)/lib/OfficeRnD.Auth.xml -out:$(DOTNET_LIB) \
 	  $(DOTNET_DIR)/src/OfficeRnD.Auth/*.cs
+	mcs -target:exe -out:$(DOTNET_OUT)/CheckNetStandard.exe $(DOTNET_DIR)/tools/CheckNetStandard.cs
+	monodis --typeref $(DOTNET_LIB) | mono $(DOTNET_OUT)/CheckNetStandard.exe
 	cp $(DOTNET_LIB) $(DOTNET_OUT)/example/
 	mcs -target:exe $(MCS_FLAGS) -r:$(DOTNET_LIB) -out:$(DOTNET_OUT)/example/FetchToken.exe $(ROOT)/examples/dotnet/*.cs
 
