@@ -52,7 +52,9 @@ namespace OfficeRnD.Auth
                 var response = await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
                 if (response.StatusCode != HttpStatusCode.Unauthorized) return response;
 
-                Token next = await _client.TokenAfterUnauthorizedAsync(token, cancellationToken).ConfigureAwait(false);
+                Token next;
+                try { next = await _client.TokenAfterUnauthorizedAsync(token, cancellationToken).ConfigureAwait(false); }
+                catch { response.Dispose(); throw; }
                 if (next == null) return response; // the valid token is the refused one: the 401 stands
                 using (next)
                 {

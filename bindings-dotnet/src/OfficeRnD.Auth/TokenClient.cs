@@ -184,8 +184,15 @@ namespace OfficeRnD.Auth
 
         private bool IsFresh()
         {
-            var left = Stats.ExpiresIn;
-            return left.HasValue && left.Value > _syncAbove;
+            try
+            {
+                var left = Stats.ExpiresIn;
+                return left.HasValue && left.Value > _syncAbove;
+            }
+            catch (OfficeRnDAuthException)
+            {
+                return false; // the call itself will report what is wrong, off the caller's thread
+            }
         }
 
         private static Token Wrap(TokenHandle handle)
