@@ -54,9 +54,9 @@ pack-dotnet: build-dotnet
 test-dotnet: mock pack-dotnet
 	mkdir -p $(DOTNET_OUT)/tests
 	cp $(DOTNET_LIB) $(DOTNET_OUT)/tests/
-	mcs -target:exe $(MCS_FLAGS) -r:$(DOTNET_LIB) -r:$(MONO_API)/System.IO.Compression.dll \
+	mcs -target:exe $(MCS_FLAGS) -r:$(DOTNET_LIB) -r:$(MONO_API)/System.IO.Compression.dll -r:$(MONO_API)/System.Xml.dll \
 	  -out:$(DOTNET_OUT)/tests/OfficeRnD.Auth.Tests.exe $(DOTNET_DIR)/tests/*.cs
-	OFFICERND_DOTNET_NUPKG=$(DOTNET_NUPKG) OFFICERND_MOCK_ARGS=--no-rate-limit \
+	OFFICERND_DOTNET_NUPKG=$(DOTNET_NUPKG) OFFICERND_DOTNET_DIR=$(DOTNET_DIR) OFFICERND_MOCK_ARGS=--no-rate-limit \
 	  $(ROOT)/scripts/with-mock.sh $(DOTNET_RUN) $(DOTNET_OUT)/tests/OfficeRnD.Auth.Tests.exe
 
 demo-dotnet:
