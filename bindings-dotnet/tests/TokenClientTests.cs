@@ -103,6 +103,7 @@ namespace OfficeRnD.Auth.Tests
                 var task = client.GetTokenAsync(cts.Token);
                 Assert.True(!task.IsCompleted, "a fetch is not complete on return");
                 cts.Cancel();
+                Assert.True(task.IsCanceled, "cancelled as soon as Cancel() returns: " + task.Status);
                 Assert.Throws<OperationCanceledException>(() => task.Wait(), "the cancelled task");
                 Assert.True(task.IsCanceled, "status Canceled: " + task.Status);
                 Assert.True(watch.ElapsedMilliseconds < 1000, "returned at once: " + watch.ElapsedMilliseconds + " ms");
@@ -227,7 +228,8 @@ namespace OfficeRnD.Auth.Tests
             var client = new TokenClient(Mock.Options());
             var task = Task.Run(() => client.GetToken());
             // The SafeHandle is reference-counted by every call: Dispose only marks it, the
-            // native client is freed when the running call returns.
+            // native client is freed when the running call returns. Waits (no sleep) until the
+            // mock has the request, so the call is inside the native library when Dispose runs.
             while (Mock.TokenRequests == 0) Thread.Yield();
             client.Dispose();
             using (var token = task.Result) Assert.True(token.AccessToken.Length > 0, "the running call finished");
