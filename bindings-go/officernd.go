@@ -21,6 +21,7 @@ import "C"
 import (
 	"context"
 	"errors"
+	"os"
 	"runtime"
 	"slices"
 	"strconv"
@@ -199,7 +200,7 @@ func FromEnv() (*Client, error) {
 	if r := C.officernd_client_from_env(&ptr, cerr.p); r != C.OFFICERND_RESULT_OK {
 		return nil, errorFrom(r, cerr)
 	}
-	return newClient(ptr, "from environment"), nil
+	return newClient(ptr, describe(os.Getenv("OFFICERND_CLIENT_ID"), os.Getenv("OFFICERND_TOKEN_URL"))), nil
 }
 
 // wipeFree zeroes a C copy of a possibly secret string before freeing it.
