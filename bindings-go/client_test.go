@@ -110,7 +110,13 @@ func TestSixtyFourGoroutinesOnAnEmptyCacheSendOneRequest(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			tok, err := c.Token(context.Background())
+			ctx := context.Background()
+			if i%2 == 1 { // half of them through the goroutine path that honours a deadline
+				var cancel context.CancelFunc
+				ctx, cancel = context.WithTimeout(ctx, 30*time.Second)
+				defer cancel()
+			}
+			tok, err := c.Token(ctx)
 			if err == nil {
 				tokens[i] = tok.AccessToken()
 			}

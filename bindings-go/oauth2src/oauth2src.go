@@ -5,9 +5,12 @@
 //	client, _ := officernd.FromEnv()
 //	httpClient := oauth2.NewClient(ctx, oauth2src.New(client))
 //
-// The returned source does no caching of its own (the client's cache is shared, refreshes ahead
-// of expiry and keeps within OfficeRnD's request budget); do not wrap it in
-// oauth2.ReuseTokenSource. For the 401 rule on API calls, use client.Transport instead.
+// The returned source caches nothing itself: each Token call asks the client, whose cache is
+// shared, refreshes ahead of expiry and keeps within OfficeRnD's request budget. oauth2.NewClient
+// puts an oauth2.ReuseTokenSource in front of it, which keeps each token until shortly before its
+// expiry (harmless, but it skips the refresh ahead and never drops a token the API refused);
+// &http.Client{Transport: &oauth2.Transport{Source: src}} asks the client every time. For the
+// 401 rule on API calls, use client.Transport instead.
 package oauth2src
 
 import (
