@@ -389,6 +389,11 @@ func TestNoSecretInAnyFormattedOutput(t *testing.T) {
 		t.Fatal(err)
 	}
 	leaks(t, "Token", tok, mocktest.Secret, tok.AccessToken())
+	leaks(t, "Token value", *tok, mocktest.Secret, tok.AccessToken())
+	var nilToken *officernd.Token
+	if got := fmt.Sprintf("%v %+v", nilToken, nilToken); got != "<nil> <nil>" {
+		t.Errorf("nil *Token prints %q", got)
+	}
 	if !strings.Contains(fmt.Sprint(tok), tok.Redacted()) {
 		t.Fatalf("Token prints %v, not its redacted form", tok)
 	}

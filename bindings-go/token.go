@@ -23,7 +23,8 @@ import (
 )
 
 // Token is a valid access token with its expiry and granted scopes. It never shows the access
-// token whole: %v, %+v, %#v, %s, json.Marshal and slog print its redacted form.
+// token whole: %v, %+v, %#v, %s, json.Marshal and slog print its redacted form (of a *Token and
+// of a Token value alike).
 type Token struct {
 	accessToken string
 	scopes      []string
@@ -101,27 +102,21 @@ func (t *Token) Scopes() []string { return append([]string(nil), t.scopes...) }
 func (t *Token) Redacted() string { return t.redacted }
 
 // String shows the token redacted.
-func (t *Token) String() string {
-	if t == nil {
-		return "<nil>"
-	}
+func (t Token) String() string {
 	return fmt.Sprintf("Token(%s, expires %s, scopes %q)", t.redacted, t.expiry.UTC().Format(time.RFC3339), t.scopes)
 }
 
 // GoString (%#v) shows the token redacted.
-func (t *Token) GoString() string {
-	if t == nil {
-		return "(*officernd.Token)(nil)"
-	}
+func (t Token) GoString() string {
 	return fmt.Sprintf("&officernd.Token{AccessToken:%q, Expiry:%q, Scopes:%#v}", t.redacted,
 		t.expiry.UTC().Format(time.RFC3339), t.scopes)
 }
 
 // Format makes every verb (%v, %+v, %s, %q…) show String and %#v GoString: never the token.
-func (t *Token) Format(f fmt.State, verb rune) { formatRedacted(f, verb, t.String(), t.GoString()) }
+func (t Token) Format(f fmt.State, verb rune) { formatRedacted(f, verb, t.String(), t.GoString()) }
 
 // MarshalJSON writes the redacted token, its type, expiry and scopes.
-func (t *Token) MarshalJSON() ([]byte, error) {
+func (t Token) MarshalJSON() ([]byte, error) {
 	return json.Marshal(struct {
 		AccessToken string    `json:"access_token"`
 		TokenType   string    `json:"token_type"`
@@ -131,7 +126,7 @@ func (t *Token) MarshalJSON() ([]byte, error) {
 }
 
 // LogValue makes slog show the token redacted.
-func (t *Token) LogValue() slog.Value { return slog.StringValue(t.String()) }
+func (t Token) LogValue() slog.Value { return slog.StringValue(t.String()) }
 
 // formatRedacted writes plain for every verb but %#v, which writes goSyntax.
 func formatRedacted(f fmt.State, verb rune, plain, goSyntax string) {
