@@ -21,6 +21,10 @@ func TestCodesAreTheCLibrarysNames(t *testing.T) {
 			t.Errorf("Codes[%d] = %d %q, want %d %q", i, int(c), c, i+1, want[i])
 		}
 	}
+	// A code added to the C enum fails here until it has its Go constant and sentinel.
+	if next := officernd.Code(len(want) + 1); next.String() != "unknown" {
+		t.Errorf("the C library knows code %d %q: add it to Codes, with a sentinel", int(next), next)
+	}
 	if officernd.CodeUnknown.String() != "unknown" {
 		t.Errorf("CodeUnknown = %q", officernd.CodeUnknown)
 	}
