@@ -11,7 +11,8 @@ const { startMock, demoOptions, runNode, freePort, DEMO } = require('./helpers.j
 
 const REDIS_PASSWORD = 'hunter2-redis-pw'
 
-test('a Redis store where nothing listens: exactly one warning naming the store, no secret; token() refused', async (t) => {
+// The timeout turns a lost record (the barrier never seen) into a failure instead of a hang.
+test('a Redis store where nothing listens: exactly one warning naming the store, no secret; token() refused', { timeout: 30_000 }, async (t) => {
   const mock = await startMock()
   t.after(() => mock.stop())
   const warnings = []
