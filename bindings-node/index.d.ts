@@ -10,6 +10,49 @@
 export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-wasip1'
 
 /**
+ * The native half of `TokenClient` (lib/main.js): one core client, reached from JS only
+ * through the wrapper. Not part of the public API.
+ */
+export declare class NativeTokenClient {
+  /** A client from an options object (see `TokenClientOptions`). */
+  constructor(options: object)
+  /** A client from the `OFFICERND_*` environment variables and `options`. */
+  static fromEnv(options?: object): NativeTokenClient
+  /**
+   * `[token, msFresh, changes]` when core has a fresh token: the token, how many
+   * milliseconds it stays fresh, and the low 32 bits of the change counter read before the
+   * token was — `null` otherwise (or while the store is still to be opened). No I/O.
+   */
+  fresh(): [Token, number, number] | null
+  /** Core's `token()` on the libuv pool. */
+  token(): Promise<Token>
+  /** Core's `token()`, blocking. */
+  tokenSync(): Token
+  /** Core's `invalidate(token)` on the libuv pool. */
+  invalidate(token: Token): Promise<boolean>
+  /** Core's `invalidate(token)`, blocking. */
+  invalidateSync(token: Token): boolean
+  /** Core's `token_after_unauthorized(token)` on the libuv pool. */
+  tokenAfterUnauthorized(token: Token): Promise<Token | null>
+  /**
+   * Core's change counter as a `Uint32Array` over its memory (see `counter`); `null` while
+   * the store is still to be opened, or where the runtime forbids external buffers.
+   */
+  changeCounter(): Uint32Array | null
+  /**
+   * Core's stats, one property per field of core's list (see `stats`). Opens the store first
+   * if no call did yet (blocking, as the `…Sync` methods).
+   */
+  stats(): Record<string, number | string>
+  /** The token endpoint this client uses. */
+  get tokenUrl(): string
+  /** The client id (the secret is never readable back). */
+  get clientId(): string
+  /** The requested scopes, normalised. */
+  get scopes(): Array<string>
+}
+
+/**
  * A valid access token with its type, expiry and granted scopes. Made only by `TokenClient`.
  *
  * `toString()`, `util.inspect()` and `JSON.stringify()` never show the whole token.
@@ -25,160 +68,71 @@ export declare class Token {
   get expiresIn(): number
   /** The granted scopes as the server answered them (the requested ones if it did not say). */
   get scopes(): Array<string>
+  /** `"Bearer <access token>"`, the value of the `Authorization` header (core's spelling). */
+  authorizationHeader(): string
   /** The first characters of the token and `…[redacted]`: enough to tell two tokens apart in a log. */
   get redacted(): string
   /** `Token(<redacted>, Bearer, expires in <n>s)`: never the whole token. */
   toString(): string
 }
 
-/**
- * A cached, single-flight, quota-aware OfficeRnD token client.
- *
- * Clients made with the same token URL, client id, secret and scopes share one cache and one
- * request budget in the process: creating one per request does not multiply token requests.
- */
-export declare class TokenClient {
-  /**
-   * A client from an options object. Bad option types throw `TypeError`, out-of-range numbers
-   * `RangeError`; settings core rejects (missing id, non-HTTPS URL…) throw an `Error` with
-   * `code: 'OFFICERND_CONFIG'` naming the `setting`. Nothing is sent until a token is needed.
-   */
-  constructor(options: TokenClientOptions)
-  /**
-   * A client configured from `OFFICERND_CLIENT_ID`, `OFFICERND_CLIENT_SECRET`,
-   * `OFFICERND_SCOPES` (space-separated), `OFFICERND_TOKEN_URL`, `OFFICERND_STORE` and
-   * `OFFICERND_STORE_PATH`; `options` may set anything else (or override the environment).
-   */
-  static fromEnv(options?: TokenClientOptions): TokenClient
-  /**
-   * A valid token: resolved at once from the cache when fresh, otherwise fetched on the libuv
-   * thread pool — once, however many callers ask at the same time. Never blocks the event loop.
-   */
-  token(): Promise<Token>
-  /** The access token string (see `token()`). */
-  accessToken(): Promise<string>
-  /** `"Bearer <access token>"`, the value of the `Authorization` header (see `token()`). */
-  authorizationHeader(): Promise<string>
-  /**
-   * Like `token()`, but BLOCKS the calling thread (and so the event loop) while a token is
-   * fetched — up to the timeout. Nanoseconds when the cached token is fresh. Prefer `token()`
-   * in servers; use this in scripts or where the token is known to be cached.
-   */
-  tokenSync(): Token
-  /** Like `accessToken()`, but BLOCKING (see `tokenSync()`). */
-  accessTokenSync(): string
-  /** Like `authorizationHeader()`, but BLOCKING (see `tokenSync()`). */
-  authorizationHeaderSync(): string
-  /**
-   * After an API call answered 401 with `token`: drops it from the cache only if it is still
-   * the cached one (another caller may already hold a newer one). Returns whether it was dropped.
-   */
-  invalidate(token: Token): boolean
-  /**
-   * After an API call answered 401 with `token`: drops it and resolves with the token to
-   * retry the call with once, or `null` when that would be the same token again (core's 401
-   * rule, which `client.fetch` follows). Runs on the libuv pool.
-   */
-  tokenAfterUnauthorized(token: Token): Promise<Token | null>
-  /** Metrics: requests sent by outcome, cache hits, budget left, time to expiry. */
-  stats(): Stats
-  /** The token endpoint this client uses. */
-  get tokenUrl(): string
-  /** The client id (the secret is never readable back). */
-  get clientId(): string
-  /** The requested scopes, normalised. */
-  get scopes(): Array<string>
+/** One error code as JS sees it. */
+export interface ErrorCodeInfo {
+  /** Key in `ErrorCode` (`RATE_LIMITED`). */
+  name: string
+  /** Value of `err.code` (`OFFICERND_RATE_LIMITED`). */
+  code: string
+  /** Core's stable string code (`rate_limited`). */
+  core: string
+  /** The C ABI's result number (never reused). */
+  number: number
+  /** Whether retrying can help an error of this code by default. */
+  retryable: boolean
+  /** What it means. */
+  description: string
 }
 
-/** At most `maxRequests` token requests per rolling `windowMs`. */
-export interface BudgetOptions {
-  /** Requests per window (at least 1). */
-  maxRequests: number
-  /** Window length in milliseconds (default 60000). */
-  windowMs?: number
-}
-
-/** Metrics of a client's cache and budget (shared by every client of the same settings). */
-export interface Stats {
-  /** Every token request sent, whatever its outcome. */
-  requestsSent: number
-  /** Requests answered with a token. */
-  requestsOk: number
-  /** Requests answered with an RFC 6749 error. */
-  requestsOauthError: number
-  /** Requests answered 429. */
-  requestsRateLimited: number
-  /** Requests answered with an unexpected HTTP status. */
-  requestsHttpError: number
-  /** Requests that failed to connect or lost the connection. */
-  requestsTransportError: number
-  /** Requests that timed out. */
-  requestsTimeout: number
-  /** Requests answered with an unusable token answer. */
-  requestsInvalidResponse: number
-  /** Calls answered from the cache with a fresh token. */
-  cacheHits: number
-  /** Calls answered with a stale token (a refresh was under way or had failed). */
-  staleServed: number
-  /** Calls refused without a request (budget spent, cool-down, remembered terminal error). */
-  refusedLocally: number
-  /** Requests still allowed in the current budget window. */
-  budgetRemaining: number
-  /** Requests allowed per budget window. */
-  budgetCapacity: number
-  /** Seconds left on the cached token, if one is cached. */
-  expiresIn?: number
-  /**
-   * The `code` of the last error seen for these credentials since the last success
-   * (e.g. `OFFICERND_OAUTH`).
-   */
-  lastErrorCode?: string
-}
+/** Every error code, in core's order (`ErrorCode.ALL`). */
+export declare function errorCodes(): Array<ErrorCodeInfo>
 
 /**
- * Settings of a `TokenClient`. Durations are in milliseconds. Unset settings take core's
- * defaults (`fromEnv` fills `clientId`, `clientSecret`, `scopes` and `tokenUrl` from the
- * `OFFICERND_*` environment variables).
+ * Registers `callback(level, target, message)` as this JS thread's log sink (`lib/main.js` calls it
+ * once per thread); `debug` also forwards info and debug records. Installs the process-wide
+ * logger on first use; if another library of the process installed one first, core's records
+ * go there instead and this returns `false`.
  */
-export interface TokenClientOptions {
-  /** Client id of the OfficeRnD application. */
-  clientId?: string
-  /** Client secret of the OfficeRnD application (never printed). */
-  clientSecret?: string
-  /** Scopes: an array, or one space-separated string. */
-  scopes?: string | Array<string>
-  /** Token endpoint (default `https://identity.officernd.com/oauth/token`); `http://` only to loopback. */
-  tokenUrl?: string
-  /** Overall timeout of one call, retries and waiting for another caller included (default 10000). */
-  timeoutMs?: number
-  /** Connect timeout of one attempt (default 5000). */
-  connectTimeoutMs?: number
-  /** Refresh this long before expiry (default 300000; capped at half the token lifetime). */
-  refreshAheadMs?: number
-  /** Never hand out a token with less than this left (default 60000; capped at half the lifetime). */
-  minValidityMs?: number
-  /** Request budget (default 5 requests per 60000 ms, OfficeRnD's limit). */
-  budget?: BudgetOptions
-  /** Retries of transport errors, timeouts and 5xx (default 2). */
-  maxRetries?: number
-  /** How long terminal answers (`invalid_client`…) are remembered (default 60000). */
-  terminalErrorTtlMs?: number
-  /**
-   * Share one cache with every client of the same settings in this process (default true).
-   * Turn off only to isolate tests or benchmarks.
-   */
-  shareCache?: boolean
-  /**
-   * Where the token is shared beyond this process: `'memory'` (default: this process only),
-   * `'file'` (every process of this user on this machine, e.g. a Node cluster) or a
-   * `'redis://…'` / `'rediss://…'` URL (every host of a fleet; a password in it is never shown).
-   * `fromEnv` reads `OFFICERND_STORE` when unset.
-   */
-  store?: string
-  /**
-   * Directory of the file store (default `$XDG_CACHE_HOME/officernd-auth` or
-   * `~/.cache/officernd-auth`); only with `store: 'file'`. `fromEnv` reads
-   * `OFFICERND_STORE_PATH` when `store` comes from the environment.
-   */
-  storePath?: string
+export declare function setLogSink(callback: (level: string, target: string, message: string) => void, debug: boolean): boolean
+
+/** One setting as `settings()` describes it to JS (docs, tests, the TypeScript drift check). */
+export interface SettingInfo {
+  /** The option name (`timeoutMs`). */
+  name: string
+  /** Core's name (`timeout`). */
+  core: string
+  /** Other accepted option names (core's aliases, spelled for Node). */
+  aliases: Array<string>
+  /** `text`, `secret`, `scopes`, `duration` (milliseconds), `count`, `flag` or `path`. */
+  kind: string
+  /** The environment variable `fromEnv` reads it from, if any. */
+  env?: string
+  /** The default, as core documents it. */
+  default: string
+  /** What it does. */
+  doc: string
 }
+
+/** Every option `new TokenClient()` takes, from core's settings table. */
+export declare function settings(): Array<SettingInfo>
+
+/** One stats field as JS sees it. */
+export interface StatFieldInfo {
+  /** Property name (`cacheHits`). */
+  name: string
+  /** Core's name (`cache_hits`). */
+  core: string
+  /** What it counts. */
+  doc: string
+}
+
+/** Every property of `stats()`, in core's order. */
+export declare function statsFields(): Array<StatFieldInfo>

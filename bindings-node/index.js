@@ -835,5 +835,9 @@ function __napiStampBindingTarget(exportsObject, target) {
 // linked import resolves to `undefined`.
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
+module.exports.NativeTokenClient = nativeBinding.NativeTokenClient
 module.exports.Token = nativeBinding.Token
-module.exports.TokenClient = nativeBinding.TokenClient
+module.exports.errorCodes = nativeBinding.errorCodes
+module.exports.setLogSink = nativeBinding.setLogSink
+module.exports.settings = nativeBinding.settings
+module.exports.statsFields = nativeBinding.statsFields

@@ -78,15 +78,21 @@ test('fromEnv() reads OFFICERND_* variables; options override the rest', async (
   }
 })
 
-test('invalidate(token) drops only the cached token', async () => {
+test('invalidate(token) drops only the cached token; it resolves on the pool, invalidateSync blocks', async () => {
   const client = new TokenClient(demoOptions(mock, { shareCache: false }))
   const t1 = await client.token()
-  assert.equal(client.invalidate(t1), true)
-  assert.equal(client.invalidate(t1), false)
+  const pending = client.invalidate(t1)
+  assert.ok(pending instanceof Promise)
+  assert.equal(await pending, true)
+  assert.equal(await client.invalidate(t1), false)
   const t2 = await client.token()
   assert.notEqual(t2.accessToken, t1.accessToken)
-  assert.equal(client.invalidate(t1), false, 'an old token does not drop the new one')
+  assert.equal(await client.invalidate(t1), false, 'an old token does not drop the new one')
   assert.equal((await client.token()).accessToken, t2.accessToken)
+
+  assert.equal(client.invalidateSync(t2), true)
+  assert.equal(client.invalidateSync(t2), false)
+  assert.notEqual(client.accessTokenSync(), t2.accessToken)
 })
 
 test('Token cannot be constructed from JS', () => {
@@ -126,7 +132,7 @@ test('the same cached token is the same Token object; a new token is a new objec
   const a = client.tokenSync()
   assert.equal(client.tokenSync(), a)
   assert.equal(await client.token(), a)
-  client.invalidate(a)
+  await client.invalidate(a)
   const b = await client.token()
   assert.notEqual(b.accessToken, a.accessToken)
   const c = client.tokenSync()

@@ -8,7 +8,7 @@ const { performance } = require('node:perf_hooks')
 const { promisify } = require('node:util')
 
 const { TokenClient } = require('officernd-auth')
-const { startMock, demoOptions } = require('./helpers.js')
+const { startMock, startRedis, demoOptions } = require('./helpers.js')
 
 const pbkdf2 = promisify(crypto.pbkdf2)
 
@@ -99,4 +99,52 @@ test('a fresh cached token resolves without waiting for the (saturated) libuv po
   assert.ok(pooledMs > 500, `the pool really was saturated (pool work waited ${pooledMs.toFixed(0)} ms)`)
   assert.ok(cachedMs < 100, `cached token() took ${cachedMs.toFixed(1)} ms`)
   assert.equal((await cachedMock.stats()).token_requests, 1)
+})
+
+test('with the Redis store frozen (SIGSTOP) the ticker keeps ticking: construction, first call, await invalidate()', async (t) => {
+  const mock = await startMock(['--no-rate-limit'])
+  const redis = await startRedis()
+  t.after(async () => {
+    await redis.stop()
+    await mock.stop()
+  })
+  const options = demoOptions(mock, { store: `${redis.url}/0`, maxRequests: 100 })
+  const client = new TokenClient(options)
+  const token = await client.token()
+  // Another cache on the same Redis, for the blocking variant below.
+  const other = new TokenClient({ ...options, scopes: ['officernd.api.read'] })
+  const otherToken = await other.token()
+  redis.pause()
+
+  // A new client: nothing on this thread touches the store; its first call waits on the pool.
+  const made = await timerGaps(async () => {
+    const t0 = performance.now()
+    const fresh = new TokenClient({ ...options, shareCache: false })
+    const constructMs = performance.now() - t0
+    const outcome = await fresh.token().then(
+      () => 'token',
+      (e) => e.code,
+    )
+    return { constructMs, outcome, elapsed: performance.now() - t0 }
+  })
+  // Well under the store's 500 ms timeout: no round trip to the frozen Redis.
+  assert.ok(made.result.constructMs < 200, `construction took ${made.result.constructMs.toFixed(1)} ms`)
+  assert.ok(made.result.elapsed >= 400, `the frozen store made the first call wait (${made.result.elapsed.toFixed(0)} ms)`)
+  assert.equal(made.result.outcome, 'OFFICERND_RATE_LIMITED', "core's outage policy")
+  assert.ok(Math.max(...made.gaps) < 250, `worst gap ${Math.max(...made.gaps).toFixed(0)} ms`)
+
+  // invalidate(): a compare-and-delete on the frozen Redis, on the pool.
+  const t0 = performance.now()
+  const { result: dropped, gaps } = await timerGaps(() => client.invalidate(token))
+  const elapsed = performance.now() - t0
+  assert.equal(dropped, true, 'dropped from memory, whatever the store')
+  assert.ok(elapsed >= 400, `the frozen store made invalidate() wait (${elapsed.toFixed(0)} ms)`)
+  assert.ok(gaps.length >= elapsed / 10 / 2, `timer fired ${gaps.length} times in ${elapsed.toFixed(0)} ms`)
+  assert.ok(Math.max(...gaps) < 250, `worst gap ${Math.max(...gaps).toFixed(0)} ms`)
+
+  // The blocking variant (what invalidate() did before) holds this thread for the round trip.
+  const s0 = performance.now()
+  assert.equal(other.invalidateSync(otherToken), true)
+  const blocked = performance.now() - s0
+  assert.ok(blocked >= 400, `invalidateSync() returned in ${blocked.toFixed(0)} ms`)
 })

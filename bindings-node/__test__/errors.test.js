@@ -148,7 +148,8 @@ test('OFFICERND_RATE_LIMITED: local budget spent, with the last real error', asy
   const e = await c.token().then(assert.fail, (err) => err)
   assert.equal(e.code, ErrorCode.RATE_LIMITED)
   assert.equal(e.status, undefined, 'refused locally: no HTTP answer')
-  assert.ok(e.retryAfter > 0 && e.retryAfter <= 61) // one window plus the 1 s margin after the 503's answer
+  // The slot counts from the attempt's end plus core's 1 s safety margin.
+  assert.ok(e.retryAfter > 0 && e.retryAfter <= 61, String(e.retryAfter))
   assert.equal(e.retryable, true)
   assert.ok(isOfficeRnDAuthError(e.lastError))
   assert.equal(e.lastError.code, ErrorCode.HTTP)
@@ -231,7 +232,9 @@ test('bad argument types throw TypeError before any request', async () => {
   assert.throws(() => TokenClient.fromEnv(42), TypeError)
   const c = client()
   for (const bad of [undefined, null, {}, 'token', { accessToken: 'x' }]) {
-    assert.throws(() => c.invalidate(bad), TypeError)
+    await assert.rejects(c.invalidate(bad), TypeError)
+    await assert.rejects(c.tokenAfterUnauthorized(bad), TypeError)
+    assert.throws(() => c.invalidateSync(bad), TypeError)
   }
   await assert.rejects(c.fetch(mock.resourceUrl, 'not-init'), TypeError)
   assert.equal((await mock.stats()).token_requests, 0)

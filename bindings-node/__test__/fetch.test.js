@@ -5,6 +5,7 @@ const assert = require('node:assert/strict')
 const http = require('node:http')
 
 const { TokenClient } = require('officernd-auth')
+const { NativeTokenClient } = require('../index.js')
 const { startMock, demoOptions, DEMO } = require('./helpers.js')
 
 let mock
@@ -27,11 +28,15 @@ test('fetch() sends the token and keeps the caller headers', async () => {
   assert.equal(stats.resource_requests, 2)
 })
 
-test('a 401 (revoked token) invalidates the token and retries once with a new one', async () => {
+test('a 401 (revoked token) invalidates the token and retries once with a new one', async (t) => {
+  // The retry follows core's 401 rule: one tokenAfterUnauthorized call, no rule in JS.
+  const rule = t.mock.method(NativeTokenClient.prototype, 'tokenAfterUnauthorized')
   const client = new TokenClient(demoOptions(mock, { shareCache: false }))
   const old = await client.token()
   await mock.revoke()
   const res = await client.fetch(mock.resourceUrl)
+  assert.equal(rule.mock.callCount(), 1)
+  assert.equal(rule.mock.calls[0].arguments[0].accessToken, old.accessToken)
   assert.equal(res.status, 200)
   await res.arrayBuffer()
   const fresh = await client.token()
@@ -78,7 +83,7 @@ test('the manual pattern: invalidate(token) after a 401, then ask again', async 
   const first = await fetch(mock.resourceUrl, { headers: { authorization: `Bearer ${token.accessToken}` } })
   assert.equal(first.status, 401)
   await first.arrayBuffer()
-  assert.equal(client.invalidate(token), true)
+  assert.equal(await client.invalidate(token), true)
   const again = await fetch(mock.resourceUrl, { headers: { authorization: await client.authorizationHeader() } })
   assert.equal(again.status, 200)
 })

@@ -117,10 +117,18 @@ async function startRedis(args = []) {
       return {
         port,
         url: `redis://127.0.0.1:${port}`,
+        /** Freezes the server (SIGSTOP): connections open, nothing answers until `resume()`. */
+        pause() {
+          child.kill('SIGSTOP')
+        },
+        resume() {
+          child.kill('SIGCONT')
+        },
         async stop() {
           if (child.exitCode !== null || child.signalCode !== null) return
           const exited = new Promise((r) => child.once('exit', r))
           child.kill('SIGTERM')
+          child.kill('SIGCONT') // a paused server handles SIGTERM once continued
           await exited
         },
       }
@@ -159,4 +167,4 @@ function demoOptions(mock, extra = {}) {
   return { ...DEMO, tokenUrl: mock.tokenUrl, ...extra }
 }
 
-module.exports = { startMock, startRedis, runNode, demoOptions, DEMO, MOCK_BIN }
+module.exports = { startMock, startRedis, freePort, runNode, demoOptions, DEMO, MOCK_BIN }

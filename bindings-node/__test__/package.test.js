@@ -23,7 +23,7 @@ function run(cmd, args, cwd, env = {}) {
       stdio: ['ignore', 'pipe', 'pipe'],
     })
   } catch (e) {
-    throw new Error(`${cmd} ${args.join(' ')} failed (${e.status}):\n${e.stdout}\n${e.stderr}`)
+    throw new Error(`${cmd} ${args.join(' ')} failed (${e.status}):\n${e.stdout}\n${e.stderr}`, { cause: e })
   }
 }
 

@@ -27,13 +27,22 @@ test.after(() => {
   for (const d of tmpDirs) fs.rmSync(d, { recursive: true, force: true })
 })
 
-function assertConfigError(fn, setting) {
-  assert.throws(fn, (e) => {
+function isConfigError(setting) {
+  return (e) => {
     assert.equal(e.code, 'OFFICERND_CONFIG', e.message)
     assert.equal(e.setting, setting)
     assert.equal(e.retryable, false)
     return true
-  })
+  }
+}
+
+// Store settings are checked when the store is opened (on first use): every call then fails
+// with the same OFFICERND_CONFIG error, the Promise methods by rejecting.
+async function assertStoreRejected(client, setting) {
+  await assert.rejects(client.token(), isConfigError(setting))
+  await assert.rejects(client.accessToken(), isConfigError(setting))
+  assert.throws(() => client.tokenSync(), isConfigError(setting))
+  assert.throws(() => client.stats(), isConfigError(setting))
 }
 
 /** Runs token-once.js with `options`; returns its JSON line (and fails on a non-zero exit). */
@@ -50,8 +59,18 @@ async function refusedInChild(options) {
   return r.stderr
 }
 
-test('store and storePath: wrong types throw TypeError, bad values OFFICERND_CONFIG naming the setting', () => {
-  const base = { ...DEMO, tokenUrl: 'http://127.0.0.1:9/oauth/token' }
+const NOWHERE = 'http://127.0.0.1:9/oauth/token'
+let ids = 0
+/**
+ * Options of a client whose token endpoint refuses connections (a transport error, no retry),
+ * under a client id of its own: the request budget is per client id in the process.
+ */
+function nowhere(extra = {}) {
+  return { ...DEMO, clientId: `store-test-${++ids}`, tokenUrl: NOWHERE, maxRetries: 0, ...extra }
+}
+
+test('store and storePath: wrong types throw TypeError at once, bad values reject the first call with OFFICERND_CONFIG', async () => {
+  const base = nowhere()
   for (const bad of [{ store: 1 }, { store: ['file'] }, { storePath: 7 }, { storePath: {} }]) {
     assert.throws(() => new TokenClient({ ...base, ...bad }), (e) => {
       assert.ok(e instanceof TypeError, util.inspect(bad))
@@ -60,45 +79,72 @@ test('store and storePath: wrong types throw TypeError, bad values OFFICERND_CON
       return true
     })
   }
-  assertConfigError(() => new TokenClient({ ...base, store: 'disk' }), 'store')
-  assertConfigError(() => new TokenClient({ ...base, store: 'http://127.0.0.1:6379' }), 'store')
+  // The other settings are still checked at once.
+  assert.throws(() => new TokenClient({ ...base, store: 'file', clientId: '' }), isConfigError('client_id'))
+
+  await assertStoreRejected(new TokenClient({ ...base, store: 'disk' }), 'store')
+  await assertStoreRejected(new TokenClient({ ...base, store: 'http://127.0.0.1:6379' }), 'store')
   // A path means the file store: with the memory store it is refused, not ignored.
-  // A directory alone means the file store (core's rule).
-  new TokenClient({ ...base, storePath: tmpDir(), shareCache: false })
-  assertConfigError(() => new TokenClient({ ...base, store: 'memory', storePath: tmpDir() }), 'store')
+  await assertStoreRejected(new TokenClient({ ...base, store: 'memory', storePath: tmpDir() }), 'store')
 
   const open = path.join(tmpDir(), 'open')
   fs.mkdirSync(open)
   fs.chmodSync(open, 0o777)
-  assertConfigError(() => new TokenClient({ ...base, store: 'file', storePath: open }), 'store_path')
+  await assertStoreRejected(new TokenClient({ ...base, store: 'file', storePath: open }), 'store_path')
   const link = path.join(tmpDir(), 'link')
   fs.symlinkSync(tmpDir(), link)
-  assertConfigError(() => new TokenClient({ ...base, store: 'file', storePath: link }), 'store_path')
+  await assertStoreRejected(new TokenClient({ ...base, store: 'file', storePath: link }), 'store_path')
 
-  // Valid spellings build (nothing is opened or sent yet for Redis).
-  new TokenClient({ ...base, store: 'memory' })
-  new TokenClient({ ...base, store: 'file', storePath: path.join(tmpDir(), 'new') })
-  new TokenClient({ ...base, store: 'redis://127.0.0.1:1/0' })
-  new TokenClient({ ...base, store: 'rediss://127.0.0.1:1' })
+  // Valid spellings: the store opens, and the call fails only for want of a token endpoint.
+  for (const store of ['memory', 'redis://127.0.0.1:1/0', 'rediss://127.0.0.1:1']) {
+    const c = new TokenClient({ ...base, store, shareCache: false, timeoutMs: 2000 })
+    await assert.rejects(c.token(), (e) => e.code !== 'OFFICERND_CONFIG')
+  }
+  // A directory alone means the file store (core's rule).
+  const alone = path.join(tmpDir(), 'alone')
+  await assert.rejects(new TokenClient({ ...base, storePath: alone, shareCache: false }).token(), {
+    code: 'OFFICERND_TRANSPORT',
+  })
+  assert.equal(fs.statSync(alone).mode & 0o777, 0o700)
 })
 
-test('fromEnv reads OFFICERND_STORE / OFFICERND_STORE_PATH; options override them', () => {
+test('the constructor does no file-system work: the file store directory is made by the first call', async () => {
+  const dir = path.join(tmpDir(), 'made-on-first-use')
+  const options = nowhere({ store: 'file', storePath: dir })
+  const client = new TokenClient(options)
+  assert.equal(fs.existsSync(dir), false, 'the constructor created the store directory')
+  assert.deepEqual(client.toJSON(), { clientId: options.clientId, tokenUrl: NOWHERE, scopes: DEMO.scopes.slice().sort() })
+  await assert.rejects(client.token(), { code: 'OFFICERND_TRANSPORT' })
+  assert.equal(fs.statSync(dir).mode & 0o777, 0o700)
+})
+
+test('fromEnv reads OFFICERND_STORE / OFFICERND_STORE_PATH when called; options override them', async () => {
   const saved = { ...process.env }
   try {
-    process.env.OFFICERND_CLIENT_ID = DEMO.clientId
+    const { clientId } = nowhere()
+    process.env.OFFICERND_CLIENT_ID = clientId
     process.env.OFFICERND_CLIENT_SECRET = DEMO.clientSecret
-    process.env.OFFICERND_TOKEN_URL = 'http://127.0.0.1:9/oauth/token'
+    process.env.OFFICERND_TOKEN_URL = NOWHERE
     process.env.OFFICERND_STORE = 'disk'
-    assertConfigError(() => TokenClient.fromEnv(), 'OFFICERND_STORE')
-    TokenClient.fromEnv({ store: 'memory' })
+    await assertStoreRejected(TokenClient.fromEnv(), 'OFFICERND_STORE')
+    await assert.rejects(TokenClient.fromEnv({ store: 'memory', maxRetries: 0 }).token(), { code: 'OFFICERND_TRANSPORT' })
     const dir = path.join(tmpDir(), 'from-env')
-    TokenClient.fromEnv({ store: 'file', storePath: dir })
+    await assert.rejects(TokenClient.fromEnv({ store: 'file', storePath: dir, maxRetries: 0 }).token(), {
+      code: 'OFFICERND_TRANSPORT',
+    })
     assert.equal(fs.statSync(dir).mode & 0o777, 0o700)
 
+    // The environment of the moment fromEnv() was called, not of the first call.
     process.env.OFFICERND_STORE = 'file'
     process.env.OFFICERND_STORE_PATH = path.join(tmpDir(), 'env-dir')
-    TokenClient.fromEnv()
-    assert.equal(fs.statSync(process.env.OFFICERND_STORE_PATH).mode & 0o777, 0o700)
+    const client = TokenClient.fromEnv({ maxRetries: 0 })
+    const envDir = process.env.OFFICERND_STORE_PATH
+    process.env.OFFICERND_STORE_PATH = path.join(tmpDir(), 'changed-later')
+    process.env.OFFICERND_CLIENT_ID = 'changed-later'
+    await assert.rejects(client.token(), { code: 'OFFICERND_TRANSPORT' })
+    assert.equal(fs.statSync(envDir).mode & 0o777, 0o700)
+    assert.equal(fs.existsSync(process.env.OFFICERND_STORE_PATH), false)
+    assert.equal(client.clientId, clientId)
   } finally {
     for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k]
     Object.assign(process.env, saved)
@@ -179,7 +225,7 @@ test('a Redis password in the store URL is used but never shown', async () => {
       `rediss://user:${REDIS_PASSWORD}@[::1/0`,
       `redis://:${REDIS_PASSWORD}@127.0.0.1:6379/notadb`,
     ]) {
-      assert.throws(() => new TokenClient(demoOptions(mock, { store: bad })), (e) => {
+      await assert.rejects(new TokenClient(demoOptions(mock, { store: bad })).token(), (e) => {
         assert.equal(e.code, 'OFFICERND_CONFIG')
         assert.equal(e.setting, 'store')
         for (const shown of [e.message, e.stack, util.inspect(e), JSON.stringify(e)]) {

@@ -1,45 +1,60 @@
 //! Node binding of officernd-auth (npm package `officernd-auth`), built with napi-rs.
 //!
 //! Thin by design: this crate converts options, tokens, stats and errors; every rule (cache,
-//! single-flight, quota, retries) is core's. Anything that may touch the network runs as an
-//! `AsyncTask` on the libuv thread pool, except when core has a fresh token cached: then the
-//! Promise is resolved at once, without a trip through the pool. The `…Sync` methods block.
+//! freshness, single-flight, quota, retries, the 401 rule) is core's, and the lists of settings,
+//! error codes and stats fields are core's tables. Anything that may touch the network or a store
+//! runs as an `AsyncTask` on the libuv thread pool; the `…Sync` methods block.
 //!
-//! `lib/main.js` (hand-written) wraps the generated `index.js`: `util.inspect` / `toJSON` of
-//! `Token`, `client.fetch()`, and the ESM entry point.
+//! `lib/main.js` (hand-written) is the public `TokenClient`: it wraps [`NativeTokenClient`] and
+//! keeps the fresh token on the JS side of the boundary — core tells it for how long
+//! ([`NativeTokenClient::fresh`]) and the change counter says when to ask again
+//! ([`NativeTokenClient::change_counter`]) — so a cached token costs no native call. It also
+//! adds `client.fetch()`, `util.inspect` / `toJSON`, `ErrorCode` and the log sink.
 
 #![deny(clippy::all)]
 
+mod counter;
 mod error;
+mod lazy;
+mod logsink;
 mod options;
+mod stats;
 mod tasks;
 mod token;
 
 use std::cell::RefCell;
+use std::collections::HashMap;
 use std::ptr;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
 
 use napi::bindgen_prelude::*;
 use napi::sys;
 use napi_derive::napi;
-use officernd_auth::{Token as CoreToken, TokenClient as CoreClient};
+use officernd_auth::config::env as env_vars;
+use officernd_auth::settings::Key;
+use officernd_auth::{Config, Token as CoreToken, TokenClient as CoreClient};
 
-pub use options::{BudgetOptions, TokenClientOptions};
-use tasks::{AccessTokenKind, AfterUnauthorized, Fetch, HeaderKind, Kind, Pending, TokenKind};
+pub use error::{ErrorCodeInfo, error_codes};
+use lazy::Lazy;
+pub use logsink::set_log_sink;
+pub use options::{SettingInfo, settings};
+pub use stats::{StatFieldInfo, stats_fields};
+use tasks::{AfterUnauthorized, Fetch, Invalidate};
 pub use token::Token;
 
 /// The name of this binding in the `User-Agent` (`officernd-auth/0.1.0 (node)`).
 const BINDING: &str = "node";
 
-/// A cached, single-flight, quota-aware OfficeRnD token client.
-///
-/// Clients made with the same token URL, client id, secret and scopes share one cache and one
-/// request budget in the process: creating one per request does not multiply token requests.
+/// The native half of `TokenClient` (lib/main.js): one core client, reached from JS only
+/// through the wrapper. Not part of the public API.
 #[napi]
-pub struct TokenClient {
-    inner: CoreClient,
-    /// The JS `Token` last handed out by `token()` / `tokenSync()`, handed out again (the same
-    /// object) while core returns the same token: a conversion cache, not a token cache — core
-    /// still decides on every call whether the token is fresh.
+pub struct NativeTokenClient {
+    core: Arc<Lazy>,
+    /// The validated settings (what the getters show), available before the store is opened.
+    config: Config,
+    /// The JS `Token` last handed out by `fresh()` / `tokenSync()`, handed out again (the same
+    /// object) while core returns the same token: a conversion cache, not a token cache.
     memo: RefCell<Option<Memo>>,
     /// The env this client lives in (to release `memo` when the client is collected).
     env: sys::napi_env,
@@ -51,7 +66,7 @@ struct Memo {
     object: sys::napi_ref,
 }
 
-impl Drop for TokenClient {
+impl Drop for NativeTokenClient {
     fn drop(&mut self) {
         if let Some(m) = self.memo.get_mut().take() {
             // Runs in the client's finalizer, on its JS thread: deleting a reference is allowed there.
@@ -60,119 +75,75 @@ impl Drop for TokenClient {
     }
 }
 
-/// Metrics of a client's cache and budget (shared by every client of the same settings).
-#[napi(object)]
-pub struct Stats {
-    /// Every token request sent, whatever its outcome.
-    pub requests_sent: f64,
-    /// Requests answered with a token.
-    pub requests_ok: f64,
-    /// Requests answered with an RFC 6749 error.
-    pub requests_oauth_error: f64,
-    /// Requests answered 429.
-    pub requests_rate_limited: f64,
-    /// Requests answered with an unexpected HTTP status.
-    pub requests_http_error: f64,
-    /// Requests that failed to connect or lost the connection.
-    pub requests_transport_error: f64,
-    /// Requests that timed out.
-    pub requests_timeout: f64,
-    /// Requests answered with an unusable token answer.
-    pub requests_invalid_response: f64,
-    /// Calls answered from the cache with a fresh token.
-    pub cache_hits: f64,
-    /// Calls answered with a stale token (a refresh was under way or had failed).
-    pub stale_served: f64,
-    /// Calls refused without a request (budget spent, cool-down, remembered terminal error).
-    pub refused_locally: f64,
-    /// Requests still allowed in the current budget window.
-    pub budget_remaining: u32,
-    /// Requests allowed per budget window.
-    pub budget_capacity: u32,
-    /// Seconds left on the cached token, if one is cached.
-    pub expires_in: Option<f64>,
-    /// The `code` of the last error seen for these credentials since the last success
-    /// (e.g. `OFFICERND_OAUTH`).
-    pub last_error_code: Option<String>,
-}
-
 #[napi]
-impl TokenClient {
-    /// A client from an options object. Bad option types throw `TypeError`, out-of-range numbers
-    /// `RangeError`; settings core rejects (missing id, non-HTTPS URL…) throw an `Error` with
-    /// `code: 'OFFICERND_CONFIG'` naming the `setting`. Nothing is sent until a token is needed.
-    #[napi(constructor, ts_args_type = "options: TokenClientOptions")]
+impl NativeTokenClient {
+    /// A client from an options object (see `TokenClientOptions`).
+    #[napi(constructor, ts_args_type = "options: object")]
     pub fn new(env: Env, options: Option<Unknown>) -> Result<Self> {
-        Self::build(&env, options, false, false)
+        Self::build(&env, options, false)
     }
 
-    /// A client configured from `OFFICERND_CLIENT_ID`, `OFFICERND_CLIENT_SECRET`,
-    /// `OFFICERND_SCOPES` (space-separated), `OFFICERND_TOKEN_URL`, `OFFICERND_STORE` and
-    /// `OFFICERND_STORE_PATH`; `options` may set anything else (or override the environment).
-    #[napi(factory, ts_args_type = "options?: TokenClientOptions")]
+    /// A client from the `OFFICERND_*` environment variables and `options`.
+    #[napi(factory, ts_args_type = "options?: object")]
     pub fn from_env(env: Env, options: Option<Unknown>) -> Result<Self> {
-        Self::build(&env, options, true, true)
+        Self::build(&env, options, true)
     }
 
-    /// A valid token: resolved at once from the cache when fresh, otherwise fetched on the libuv
-    /// thread pool — once, however many callers ask at the same time. Never blocks the event loop.
+    /// `[token, msFresh, changes]` when core has a fresh token: the token, how many
+    /// milliseconds it stays fresh, and the low 32 bits of the change counter read before the
+    /// token was — `null` otherwise (or while the store is still to be opened). No I/O.
+    #[napi(ts_return_type = "[Token, number, number] | null")]
+    pub fn fresh<'e>(&self, env: &'e Env) -> Result<Option<Array<'e>>> {
+        let Some(built) = self.core.built() else {
+            return Ok(None);
+        };
+        // Read before the token: a change after this read makes JS ask again.
+        let changes = built.changes.load(Ordering::Acquire) as u32;
+        let Some((token, fresh_for)) = built.client.fresh_for() else {
+            return Ok(None);
+        };
+        let mut out = env.create_array(3)?;
+        out.set(0, self.js_token(env, token)?)?;
+        out.set(1, fresh_for.as_secs_f64() * 1000.0)?;
+        out.set(2, changes)?;
+        Ok(Some(out))
+    }
+
+    /// Core's `token()` on the libuv pool.
     #[napi(ts_return_type = "Promise<Token>")]
-    pub fn token<'e>(
-        &self,
-        env: &'e Env,
-    ) -> Result<Either<PromiseRaw<'e, Unknown<'e>>, AsyncTask<Fetch<TokenKind>>>> {
-        match self.inner.cached() {
-            Some(t) => Ok(Either::A(PromiseRaw::resolve(env, self.js_token(env, t)?)?)),
-            None => Ok(Either::B(AsyncTask::new(Fetch::new(self.inner.clone())))),
-        }
+    pub fn token(&self) -> AsyncTask<Fetch> {
+        AsyncTask::new(Fetch::new(Arc::clone(&self.core)))
     }
 
-    /// The access token string (see `token()`).
-    #[napi(ts_return_type = "Promise<string>")]
-    pub fn access_token<'e>(&self, env: &'e Env) -> Result<Pending<'e, AccessTokenKind>> {
-        self.promise::<AccessTokenKind>(env)
-    }
-
-    /// `"Bearer <access token>"`, the value of the `Authorization` header (see `token()`).
-    #[napi(ts_return_type = "Promise<string>")]
-    pub fn authorization_header<'e>(&self, env: &'e Env) -> Result<Pending<'e, HeaderKind>> {
-        self.promise::<HeaderKind>(env)
-    }
-
-    /// Like `token()`, but BLOCKS the calling thread (and so the event loop) while a token is
-    /// fetched — up to the timeout. Nanoseconds when the cached token is fresh. Prefer `token()`
-    /// in servers; use this in scripts or where the token is known to be cached.
+    /// Core's `token()`, blocking.
     #[napi(ts_return_type = "Token")]
     pub fn token_sync<'e>(&self, env: &'e Env) -> Result<Unknown<'e>> {
-        match self.inner.token() {
+        match self.core.run(|c| c.token()) {
             Ok(t) => self.js_token(env, t),
             Err(e) => Err(error::throwable(env, &e)),
         }
     }
 
-    /// Like `accessToken()`, but BLOCKING (see `tokenSync()`).
-    #[napi]
-    pub fn access_token_sync(&self, env: Env) -> Result<String> {
-        self.sync::<AccessTokenKind>(&env)
-    }
-
-    /// Like `authorizationHeader()`, but BLOCKING (see `tokenSync()`).
-    #[napi]
-    pub fn authorization_header_sync(&self, env: Env) -> Result<String> {
-        self.sync::<HeaderKind>(&env)
-    }
-
-    /// After an API call answered 401 with `token`: drops it from the cache only if it is still
-    /// the cached one (another caller may already hold a newer one). Returns whether it was dropped.
-    #[napi(ts_args_type = "token: Token")]
-    pub fn invalidate(&self, env: Env, token: Option<Unknown>) -> Result<bool> {
+    /// Core's `invalidate(token)` on the libuv pool.
+    #[napi(ts_args_type = "token: Token", ts_return_type = "Promise<boolean>")]
+    pub fn invalidate(&self, env: Env, token: Option<Unknown>) -> Result<AsyncTask<Invalidate>> {
         let token = token_arg(&env, token, "invalidate")?;
-        Ok(self.inner.invalidate(&token))
+        Ok(AsyncTask::new(Invalidate::new(
+            Arc::clone(&self.core),
+            token,
+        )))
     }
 
-    /// After an API call answered 401 with `token`: drops it and resolves with the token to
-    /// retry the call with once, or `null` when that would be the same token again (core's 401
-    /// rule, which `client.fetch` follows). Runs on the libuv pool.
+    /// Core's `invalidate(token)`, blocking.
+    #[napi(ts_args_type = "token: Token")]
+    pub fn invalidate_sync(&self, env: Env, token: Option<Unknown>) -> Result<bool> {
+        let token = token_arg(&env, token, "invalidateSync")?;
+        self.core
+            .run(|c| Ok(c.invalidate(&token)))
+            .map_err(|e| error::throwable(&env, &e))
+    }
+
+    /// Core's `token_after_unauthorized(token)` on the libuv pool.
     #[napi(
         ts_args_type = "token: Token",
         ts_return_type = "Promise<Token | null>"
@@ -184,78 +155,107 @@ impl TokenClient {
     ) -> Result<AsyncTask<AfterUnauthorized>> {
         let rejected = token_arg(&env, token, "tokenAfterUnauthorized")?;
         Ok(AsyncTask::new(AfterUnauthorized::new(
-            self.inner.clone(),
+            Arc::clone(&self.core),
             rejected,
         )))
     }
 
-    /// Metrics: requests sent by outcome, cache hits, budget left, time to expiry.
-    #[napi]
-    pub fn stats(&self) -> Stats {
-        let s = self.inner.stats();
-        Stats {
-            requests_sent: s.requests_sent() as f64,
-            requests_ok: s.requests_ok as f64,
-            requests_oauth_error: s.requests_oauth_error as f64,
-            requests_rate_limited: s.requests_rate_limited as f64,
-            requests_http_error: s.requests_http_error as f64,
-            requests_transport_error: s.requests_transport_error as f64,
-            requests_timeout: s.requests_timeout as f64,
-            requests_invalid_response: s.requests_invalid_response as f64,
-            cache_hits: s.cache_hits as f64,
-            stale_served: s.stale_served as f64,
-            refused_locally: s.refused_locally as f64,
-            budget_remaining: s.budget_remaining,
-            budget_capacity: s.budget_capacity,
-            expires_in: s.expires_in.map(|d| d.as_secs_f64()),
-            last_error_code: s.last_error_code.map(error::js_code_of),
+    /// Core's change counter as a `Uint32Array` over its memory (see `counter`); `null` while
+    /// the store is still to be opened, or where the runtime forbids external buffers.
+    #[napi(ts_return_type = "Uint32Array | null")]
+    pub fn change_counter<'e>(&self, env: &'e Env) -> Result<Option<Unknown<'e>>> {
+        match self.core.built() {
+            Some(built) => counter::view(env, &built.changes),
+            None => Ok(None),
+        }
+    }
+
+    /// Core's stats, one property per field of core's list (see `stats`). Opens the store first
+    /// if no call did yet (blocking, as the `…Sync` methods).
+    #[napi(ts_return_type = "Record<string, number | string>")]
+    pub fn stats<'e>(&self, env: &'e Env) -> Result<Object<'e>> {
+        match self.core.run(|c| Ok(c.stats())) {
+            Ok(s) => stats::to_js(env, &s),
+            Err(e) => Err(error::throwable(env, &e)),
         }
     }
 
     /// The token endpoint this client uses.
     #[napi(getter)]
     pub fn token_url(&self) -> String {
-        self.inner.config().token_url().to_owned()
+        self.config.token_url().to_owned()
     }
 
     /// The client id (the secret is never readable back).
     #[napi(getter)]
     pub fn client_id(&self) -> String {
-        self.inner.config().client_id().to_owned()
+        self.config.client_id().to_owned()
     }
 
     /// The requested scopes, normalised.
     #[napi(getter)]
     pub fn scopes(&self) -> Vec<String> {
-        self.inner.config().scopes().as_slice().to_vec()
+        self.config.scopes().as_slice().to_vec()
     }
 }
 
-impl TokenClient {
-    fn build(env: &Env, options: Option<Unknown>, optional: bool, from_env: bool) -> Result<Self> {
-        let builder = CoreClient::builder().binding(BINDING);
-        let builder = options::apply(env, options, optional, builder)?;
-        let built = if from_env {
-            builder.with_env().and_then(|b| b.build())
+impl NativeTokenClient {
+    fn build(env: &Env, options: Option<Unknown>, from_env: bool) -> Result<Self> {
+        let given = options::read(env, options, from_env)?;
+        let sink = logsink::thread_sink();
+        let base = CoreClient::builder().binding(BINDING);
+        let thrown = |e: officernd_auth::Error| error::throwable(env, &e);
+        let store = given.has_store() || (from_env && env_vars::value(env_vars::STORE).is_some());
+        let (core, config) = if !store {
+            // Nothing to open: build now (no I/O).
+            let b = given.apply(env, base, |_| true)?;
+            let b = if from_env {
+                b.with_env().map_err(thrown)?
+            } else {
+                b
+            };
+            let client = logsink::scoped(sink.as_ref(), || b.build()).map_err(thrown)?;
+            let config = client.config().clone();
+            (Lazy::ready(client, sink), config)
         } else {
-            builder.build()
+            // Check every setting but the store now; open the store on first use (on the pool
+            // for the Promise methods). `store: memory` keeps `with_env` from opening
+            // OFFICERND_STORE here.
+            let probe = given
+                .apply(env, base.clone(), |s| {
+                    !matches!(s.key, Key::Store | Key::StorePath)
+                })?
+                .set("store", "memory")
+                .map_err(thrown)?;
+            let seen = RefCell::new(HashMap::new());
+            let probe = if from_env {
+                probe
+                    .with_env_from(|name| {
+                        let v = std::env::var(name).ok();
+                        seen.borrow_mut().insert(name.to_owned(), v.clone());
+                        v
+                    })
+                    .map_err(thrown)?
+            } else {
+                probe
+            };
+            let config = probe.build_config().map_err(thrown)?;
+            let vars = from_env.then(|| {
+                let mut vars = seen.into_inner();
+                for name in [env_vars::STORE, env_vars::STORE_PATH] {
+                    vars.insert(name.to_owned(), std::env::var(name).ok());
+                }
+                vars
+            });
+            let full = given.apply(env, base, |_| true)?;
+            (Lazy::pending(full, vars, sink), config)
         };
-        match built {
-            Ok(inner) => Ok(TokenClient {
-                inner,
-                memo: RefCell::new(None),
-                env: env.raw(),
-            }),
-            Err(e) => Err(error::throwable(env, &e)),
-        }
-    }
-
-    /// A resolved Promise when core has a fresh token, else an `AsyncTask` on the libuv pool.
-    fn promise<'e, K: Kind>(&self, env: &'e Env) -> Result<Pending<'e, K>> {
-        match self.inner.cached() {
-            Some(t) => Ok(Either::A(PromiseRaw::resolve(env, K::convert(t))?)),
-            None => Ok(Either::B(AsyncTask::new(Fetch::new(self.inner.clone())))),
-        }
+        Ok(NativeTokenClient {
+            core: Arc::new(core),
+            config,
+            memo: RefCell::new(None),
+            env: env.raw(),
+        })
     }
 
     /// The JS `Token` of `t`: the memoised object when `t` is the token handed out last time.
@@ -276,13 +276,6 @@ impl TokenClient {
             unsafe { sys::napi_delete_reference(env.raw(), old.object) };
         }
         Ok(unsafe { Unknown::from_raw_unchecked(env.raw(), value) })
-    }
-
-    fn sync<K: Kind>(&self, env: &Env) -> Result<K::Js> {
-        self.inner
-            .token()
-            .map(K::convert)
-            .map_err(|e| error::throwable(env, &e))
     }
 }
 

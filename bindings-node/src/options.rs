@@ -1,175 +1,197 @@
-//! The options object of `new TokenClient({...})` / `TokenClient.fromEnv({...})`, converted to a
-//! core builder. Type mistakes throw `TypeError`, out-of-range numbers `RangeError`, unknown keys
-//! `TypeError` (a misspelt `clientID` must not be silently ignored). Every other rule (required
-//! settings, URL policy, window limits) is core's, reported as `OFFICERND_CONFIG`.
+//! The options object of `new TokenClient({...})` / `TokenClient.fromEnv({...})`, mapped onto
+//! core's settings table ([`officernd_auth::settings::SETTINGS`]) and passed to
+//! [`TokenClientBuilder::set`] by name. Nothing here lists the settings: a new core setting is
+//! accepted under its camelCase name (`…Ms` in milliseconds for durations) without a change to
+//! this file; only the TypeScript types and the README name it.
 //!
-//! To add an option: one entry in [`KNOWN`], one line in [`apply`], one field in
-//! [`TokenClientOptions`] (the TypeScript type).
+//! Node spellings: a setting `quota_window` of kind duration is `quotaWindowMs`; core's aliases
+//! are accepted the same way (`scope`, `windowMs`, `cacheDir`…), and so is the shipped grouping
+//! `budget: { maxRequests, windowMs }`. Type mistakes throw `TypeError`, out-of-range numbers
+//! `RangeError`, unknown keys `TypeError` (a misspelt `clientID` must not be silently ignored),
+//! one setting given twice (`scope` and `scopes`) `TypeError`. Every other rule (required
+//! settings, URL policy, window limits) is core's, reported as `OFFICERND_CONFIG`.
 
-use std::path::Path;
 use std::time::Duration;
 
 use napi::bindgen_prelude::*;
 use napi::{JsValue, ValueType};
 use napi_derive::napi;
 use officernd_auth::TokenClientBuilder;
+use officernd_auth::settings::{Key, Kind, SETTINGS, Setting, Value};
 
 use crate::error::{range_error, throwable, type_error};
 
-/// Settings of a `TokenClient`. Durations are in milliseconds. Unset settings take core's
-/// defaults (`fromEnv` fills `clientId`, `clientSecret`, `scopes` and `tokenUrl` from the
-/// `OFFICERND_*` environment variables).
-#[napi(object, object_to_js = false)]
-#[allow(dead_code)] // the TypeScript type of the options; they are read by `apply`
-pub struct TokenClientOptions {
-    /// Client id of the OfficeRnD application.
-    pub client_id: Option<String>,
-    /// Client secret of the OfficeRnD application (never printed).
-    pub client_secret: Option<String>,
-    /// Scopes: an array, or one space-separated string.
-    pub scopes: Option<Either<String, Vec<String>>>,
-    /// Token endpoint (default `https://identity.officernd.com/oauth/token`); `http://` only to loopback.
-    pub token_url: Option<String>,
-    /// Overall timeout of one call, retries and waiting for another caller included (default 10000).
-    pub timeout_ms: Option<f64>,
-    /// Connect timeout of one attempt (default 5000).
-    pub connect_timeout_ms: Option<f64>,
-    /// Refresh this long before expiry (default 300000; capped at half the token lifetime).
-    pub refresh_ahead_ms: Option<f64>,
-    /// Never hand out a token with less than this left (default 60000; capped at half the lifetime).
-    pub min_validity_ms: Option<f64>,
-    /// Request budget (default 5 requests per 60000 ms, OfficeRnD's limit).
-    pub budget: Option<BudgetOptions>,
-    /// Retries of transport errors, timeouts and 5xx (default 2).
-    pub max_retries: Option<u32>,
-    /// How long terminal answers (`invalid_client`…) are remembered (default 60000).
-    pub terminal_error_ttl_ms: Option<f64>,
-    /// Share one cache with every client of the same settings in this process (default true).
-    /// Turn off only to isolate tests or benchmarks.
-    pub share_cache: Option<bool>,
-    /// Where the token is shared beyond this process: `'memory'` (default: this process only),
-    /// `'file'` (every process of this user on this machine, e.g. a Node cluster) or a
-    /// `'redis://…'` / `'rediss://…'` URL (every host of a fleet; a password in it is never shown).
-    /// `fromEnv` reads `OFFICERND_STORE` when unset.
-    pub store: Option<String>,
-    /// Directory of the file store (default `$XDG_CACHE_HOME/officernd-auth` or
-    /// `~/.cache/officernd-auth`); only with `store: 'file'`. `fromEnv` reads
-    /// `OFFICERND_STORE_PATH` when `store` comes from the environment.
-    pub store_path: Option<String>,
-}
-
-/// At most `maxRequests` token requests per rolling `windowMs`.
-#[napi(object, object_to_js = false)]
-#[allow(dead_code)]
-pub struct BudgetOptions {
-    /// Requests per window (at least 1).
-    pub max_requests: u32,
-    /// Window length in milliseconds (default 60000).
-    pub window_ms: Option<f64>,
-}
-
-const KNOWN: &[&str] = &[
-    "clientId",
-    "clientSecret",
-    "scopes",
-    "tokenUrl",
-    "timeoutMs",
-    "connectTimeoutMs",
-    "refreshAheadMs",
-    "minValidityMs",
-    "budget",
-    "maxRetries",
-    "terminalErrorTtlMs",
-    "shareCache",
-    "store",
-    "storePath",
-];
+/// The grouping `budget: { maxRequests, windowMs }` (the spelling that shipped first).
+const BUDGET: &str = "budget";
 
 /// Largest duration accepted before core's own range checks (about 31 years).
 const MAX_MS: f64 = 1e12;
 
-/// Applies `options` (a JS object, or `undefined` when `optional`) to `builder`.
-pub(crate) fn apply(
-    env: &Env,
-    options: Option<Unknown>,
-    optional: bool,
-    mut b: TokenClientBuilder,
-) -> Result<TokenClientBuilder> {
-    let obj = match options {
-        None => {
-            return if optional {
-                Ok(b)
-            } else {
-                Err(type_error(env, "options must be an object"))
-            };
+/// `quota_window` → `quotaWindow`.
+pub(crate) fn camel(snake: &str) -> String {
+    let mut out = String::with_capacity(snake.len());
+    let mut upper = false;
+    for c in snake.chars() {
+        if c == '_' {
+            upper = true;
+        } else if upper {
+            out.push(c.to_ascii_uppercase());
+            upper = false;
+        } else {
+            out.push(c);
         }
+    }
+    out
+}
+
+/// How Node spells a core setting name (or alias) of `kind`: camelCase, `Ms` after durations.
+pub(crate) fn node_name(name: &str, kind: Kind) -> String {
+    let mut n = camel(name);
+    if kind == Kind::Duration {
+        n.push_str("Ms");
+    }
+    n
+}
+
+/// The setting a Node option name stands for (its name or one of core's aliases).
+fn lookup(key: &str) -> Option<&'static Setting> {
+    SETTINGS.iter().find(|s| {
+        node_name(s.name, s.kind) == key || s.aliases.iter().any(|a| node_name(a, s.kind) == key)
+    })
+}
+
+/// The canonical Node names of every setting, for messages.
+fn known() -> String {
+    let mut names: Vec<String> = SETTINGS.iter().map(|s| node_name(s.name, s.kind)).collect();
+    names.push(BUDGET.to_owned());
+    names.join(", ")
+}
+
+/// One setting as `settings()` describes it to JS (docs, tests, the TypeScript drift check).
+#[napi(object)]
+pub struct SettingInfo {
+    /// The option name (`timeoutMs`).
+    pub name: String,
+    /// Core's name (`timeout`).
+    pub core: String,
+    /// Other accepted option names (core's aliases, spelled for Node).
+    pub aliases: Vec<String>,
+    /// `text`, `secret`, `scopes`, `duration` (milliseconds), `count`, `flag` or `path`.
+    pub kind: String,
+    /// The environment variable `fromEnv` reads it from, if any.
+    pub env: Option<String>,
+    /// The default, as core documents it.
+    pub default: String,
+    /// What it does.
+    pub doc: String,
+}
+
+fn kind_name(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Text => "text",
+        Kind::Secret => "secret",
+        Kind::Scopes => "scopes",
+        Kind::Duration => "duration",
+        Kind::Count => "count",
+        Kind::Flag => "flag",
+        Kind::Path => "path",
+    }
+}
+
+/// Every option `new TokenClient()` takes, from core's settings table.
+#[napi]
+pub fn settings() -> Vec<SettingInfo> {
+    SETTINGS
+        .iter()
+        .map(|s| SettingInfo {
+            name: node_name(s.name, s.kind),
+            core: s.name.to_owned(),
+            aliases: s.aliases.iter().map(|a| node_name(a, s.kind)).collect(),
+            kind: kind_name(s.kind).to_owned(),
+            env: s.env.map(str::to_owned),
+            default: s.default.to_owned(),
+            doc: s.doc.to_owned(),
+        })
+        .collect()
+}
+
+/// The settings an options object gives, converted, in the order given.
+pub(crate) struct Given(pub Vec<(&'static Setting, Value)>);
+
+impl Given {
+    /// Whether a store (`store` / `storePath`) is among them.
+    pub(crate) fn has_store(&self) -> bool {
+        self.0
+            .iter()
+            .any(|(s, _)| matches!(s.key, Key::Store | Key::StorePath))
+    }
+
+    /// Passes them to `b` (`set(name, value)`), except those `keep` refuses.
+    pub(crate) fn apply(
+        &self,
+        env: &Env,
+        mut b: TokenClientBuilder,
+        keep: impl Fn(&Setting) -> bool,
+    ) -> Result<TokenClientBuilder> {
+        for (s, v) in &self.0 {
+            if keep(s) {
+                b = b.set(s.name, v.clone()).map_err(|e| throwable(env, &e))?;
+            }
+        }
+        Ok(b)
+    }
+}
+
+/// Reads `options` (a JS object, or `undefined` / `null` when `optional`).
+pub(crate) fn read(env: &Env, options: Option<Unknown>, optional: bool) -> Result<Given> {
+    let obj = match options {
+        None if optional => return Ok(Given(Vec::new())),
         Some(v) => match v.get_type()? {
-            ValueType::Undefined | ValueType::Null if optional => return Ok(b),
+            ValueType::Undefined | ValueType::Null if optional => return Ok(Given(Vec::new())),
             ValueType::Object if !v.is_array()? => v.coerce_to_object()?,
             _ => return Err(type_error(env, "options must be an object")),
         },
+        None => return Err(type_error(env, "options must be an object")),
     };
     let r = Reader {
         env,
         obj: &obj,
         path: "options",
     };
+    let mut given: Vec<(&'static Setting, Value, String)> = Vec::new();
     for key in Object::keys(&obj)? {
-        if !KNOWN.contains(&key.as_str()) {
+        if key == BUDGET {
+            given.extend(r.budget(&key)?);
+            continue;
+        }
+        let setting = lookup(&key).ok_or_else(|| {
+            let hint = match officernd_auth::settings::find(&key) {
+                Some(s) if s.kind == Kind::Duration => {
+                    format!(
+                        "; durations are in milliseconds: {}",
+                        node_name(s.name, s.kind)
+                    )
+                }
+                _ => String::new(),
+            };
+            type_error(
+                env,
+                format!("unknown option {key:?}{hint} (known: {})", known()),
+            )
+        })?;
+        if let Some(v) = r.value(&key, setting)? {
+            given.push((setting, v, format!("options.{key}")));
+        }
+    }
+    for (i, (s, _, name)) in given.iter().enumerate() {
+        if let Some((_, _, first)) = given[..i].iter().find(|(t, _, _)| t.key == s.key) {
             return Err(type_error(
                 env,
-                format!("unknown option {key:?} (known: {})", KNOWN.join(", ")),
+                format!("{first} and {name} both set {}: give one", s.name),
             ));
         }
     }
-    if let Some(v) = r.string("clientId")? {
-        b = b.client_id(v);
-    }
-    if let Some(v) = r.string("clientSecret")? {
-        b = b.client_secret(v);
-    }
-    if let Some(v) = r.scopes("scopes")? {
-        b = b.scopes(v);
-    }
-    if let Some(v) = r.string("tokenUrl")? {
-        b = b.token_url(v);
-    }
-    if let Some(v) = r.millis("timeoutMs")? {
-        b = b.timeout(v);
-    }
-    if let Some(v) = r.millis("connectTimeoutMs")? {
-        b = b.connect_timeout(v);
-    }
-    if let Some(v) = r.millis("refreshAheadMs")? {
-        b = b.refresh_ahead(v);
-    }
-    if let Some(v) = r.millis("minValidityMs")? {
-        b = b.min_validity(v);
-    }
-    if let Some((max, window)) = r.budget("budget")? {
-        b = b.max_requests(max);
-        if let Some(window) = window {
-            b = b.quota_window(window);
-        }
-    }
-    if let Some(v) = r.count("maxRetries")? {
-        b = b.max_retries(v);
-    }
-    if let Some(v) = r.millis("terminalErrorTtlMs")? {
-        b = b.terminal_error_ttl(v);
-    }
-    if let Some(v) = r.boolean("shareCache")? {
-        b = b.share_cache(v);
-    }
-    let store = r.string("store")?;
-    let store_path = r.string("storePath")?;
-    if store.is_some() || store_path.is_some() {
-        // Core decides what the pair means (a directory alone is the file store).
-        b = b
-            .store_options(store.as_deref(), store_path.as_deref().map(Path::new))
-            .map_err(|e| throwable(env, &e))?;
-    }
-    Ok(b)
+    Ok(Given(given.into_iter().map(|(s, v, _)| (s, v)).collect()))
 }
 
 struct Reader<'a, 'e> {
@@ -189,131 +211,110 @@ impl<'e> Reader<'_, 'e> {
         }
     }
 
-    fn string(&self, key: &str) -> Result<Option<String>> {
-        match self.get(key)? {
-            None => Ok(None),
-            Some((v, ValueType::String)) => Ok(Some(unsafe { v.cast::<String>() }?)),
-            Some(_) => Err(type_error(
-                self.env,
-                format!("{}.{key} must be a string", self.path),
-            )),
-        }
-    }
-
-    fn boolean(&self, key: &str) -> Result<Option<bool>> {
-        match self.get(key)? {
-            None => Ok(None),
-            Some((v, ValueType::Boolean)) => Ok(Some(unsafe { v.cast::<bool>() }?)),
-            Some(_) => Err(type_error(
-                self.env,
-                format!("{}.{key} must be a boolean", self.path),
-            )),
-        }
-    }
-
-    fn number(&self, key: &str) -> Result<Option<f64>> {
-        match self.get(key)? {
-            None => Ok(None),
-            Some((v, ValueType::Number)) => Ok(Some(unsafe { v.cast::<f64>() }?)),
-            Some(_) => Err(type_error(
-                self.env,
-                format!("{}.{key} must be a number", self.path),
-            )),
-        }
-    }
-
-    fn millis(&self, key: &str) -> Result<Option<Duration>> {
-        match self.number(key)? {
-            None => Ok(None),
-            Some(ms) if ms.is_finite() && (0.0..=MAX_MS).contains(&ms) => {
-                Ok(Some(Duration::from_secs_f64(ms / 1000.0)))
+    /// The value of `key` converted for `setting`'s kind.
+    fn value(&self, key: &str, setting: &Setting) -> Result<Option<Value>> {
+        let Some((v, t)) = self.get(key)? else {
+            return Ok(None);
+        };
+        let path = format!("{}.{key}", self.path);
+        let wrong = |what: &str| type_error(self.env, format!("{path} must be {what}"));
+        let value = match setting.kind {
+            Kind::Text | Kind::Secret | Kind::Path => match t {
+                ValueType::String => Value::Text(unsafe { v.cast::<String>() }?),
+                _ => return Err(wrong("a string")),
+            },
+            Kind::Scopes => match t {
+                ValueType::String => Value::Text(unsafe { v.cast::<String>() }?),
+                ValueType::Object if v.is_array()? => {
+                    let arr = unsafe { v.cast::<Array>() }?;
+                    let mut out = Vec::with_capacity(arr.len() as usize);
+                    for i in 0..arr.len() {
+                        let item: Unknown = arr
+                            .get(i)?
+                            .ok_or_else(|| wrong("a string or an array of strings"))?;
+                        if item.get_type()? != ValueType::String {
+                            return Err(wrong("a string or an array of strings"));
+                        }
+                        out.push(unsafe { item.cast::<String>() }?);
+                    }
+                    Value::List(out)
+                }
+                _ => return Err(wrong("a string or an array of strings")),
+            },
+            Kind::Duration => {
+                let ms = self.number(v, t, &path)?;
+                if !(ms.is_finite() && (0.0..=MAX_MS).contains(&ms)) {
+                    return Err(range_error(
+                        self.env,
+                        format!(
+                            "{path} must be a number of milliseconds from 0 to {MAX_MS}, got {ms}"
+                        ),
+                    ));
+                }
+                Value::Duration(Duration::from_secs_f64(ms / 1000.0))
             }
-            Some(ms) => Err(range_error(
-                self.env,
-                format!(
-                    "{}.{key} must be a number of milliseconds from 0 to {MAX_MS}, got {ms}",
-                    self.path
-                ),
-            )),
-        }
-    }
-
-    fn count(&self, key: &str) -> Result<Option<u32>> {
-        match self.number(key)? {
-            None => Ok(None),
-            Some(n) if n.fract() == 0.0 && (0.0..=f64::from(u32::MAX)).contains(&n) => {
-                Ok(Some(n as u32))
+            Kind::Count => {
+                let n = self.number(v, t, &path)?;
+                if !(n.fract() == 0.0 && (0.0..=9_007_199_254_740_991.0).contains(&n)) {
+                    return Err(range_error(
+                        self.env,
+                        format!("{path} must be a non-negative integer, got {n}"),
+                    ));
+                }
+                Value::Count(n as u64)
             }
-            Some(n) => Err(range_error(
-                self.env,
-                format!(
-                    "{}.{key} must be a non-negative integer, got {n}",
-                    self.path
-                ),
-            )),
+            Kind::Flag => match t {
+                ValueType::Boolean => Value::Flag(unsafe { v.cast::<bool>() }?),
+                _ => return Err(wrong("a boolean")),
+            },
+        };
+        Ok(Some(value))
+    }
+
+    fn number(&self, v: Unknown<'e>, t: ValueType, path: &str) -> Result<f64> {
+        match t {
+            ValueType::Number => unsafe { v.cast::<f64>() },
+            _ => Err(type_error(self.env, format!("{path} must be a number"))),
         }
     }
 
-    fn scopes(&self, key: &str) -> Result<Option<Vec<String>>> {
+    /// `budget: { maxRequests, windowMs }`: the budget settings, spelled as at top level.
+    fn budget(&self, key: &str) -> Result<Vec<(&'static Setting, Value, String)>> {
+        let in_budget = |s: &Setting| matches!(s.key, Key::MaxRequests | Key::QuotaWindow);
+        let names: Vec<String> = SETTINGS
+            .iter()
+            .filter(|s| in_budget(s))
+            .map(|s| node_name(s.name, s.kind))
+            .collect();
         let bad = || {
             type_error(
                 self.env,
                 format!(
-                    "{}.{key} must be a string or an array of strings",
-                    self.path
+                    "{}.{key} must be an object {{ maxRequests?, windowMs? }} (or use {})",
+                    self.path,
+                    names.join(", ")
                 ),
             )
         };
-        match self.get(key)? {
-            None => Ok(None),
-            Some((v, ValueType::String)) => Ok(Some(vec![unsafe { v.cast::<String>() }?])),
-            Some((v, ValueType::Object)) if v.is_array()? => {
-                let arr = unsafe { v.cast::<Array>() }?;
-                let mut out = Vec::with_capacity(arr.len() as usize);
-                for i in 0..arr.len() {
-                    let item: Unknown = arr.get(i)?.ok_or_else(bad)?;
-                    if item.get_type()? != ValueType::String {
-                        return Err(bad());
-                    }
-                    out.push(unsafe { item.cast::<String>() }?);
-                }
-                Ok(Some(out))
-            }
-            Some(_) => Err(bad()),
-        }
-    }
-
-    fn budget(&self, key: &str) -> Result<Option<(u32, Option<Duration>)>> {
-        let bad = || {
-            type_error(
-                self.env,
-                format!(
-                    "{}.{key} must be an object {{ maxRequests, windowMs? }}",
-                    self.path
-                ),
-            )
+        let v = match self.get(key)? {
+            None => return Ok(Vec::new()),
+            Some((v, ValueType::Object)) if !v.is_array()? => v,
+            Some(_) => return Err(bad()),
         };
-        match self.get(key)? {
-            None => Ok(None),
-            Some((v, ValueType::Object)) if !v.is_array()? => {
-                let obj = v.coerce_to_object()?;
-                for k in Object::keys(&obj)? {
-                    if k != "maxRequests" && k != "windowMs" {
-                        return Err(bad());
-                    }
-                }
-                let path = format!("{}.{key}", self.path);
-                let inner = Reader {
-                    env: self.env,
-                    obj: &obj,
-                    path: &path,
-                };
-                let max = inner.count("maxRequests")?;
-                let window = inner.millis("windowMs")?;
-                let max = max.ok_or_else(bad)?;
-                Ok(Some((max, window)))
+        let obj = v.coerce_to_object()?;
+        let path = format!("{}.{key}", self.path);
+        let inner = Reader {
+            env: self.env,
+            obj: &obj,
+            path: &path,
+        };
+        let mut out = Vec::new();
+        for k in Object::keys(&obj)? {
+            let setting = lookup(&k).filter(|s| in_budget(s)).ok_or_else(bad)?;
+            if let Some(v) = inner.value(&k, setting)? {
+                out.push((setting, v, format!("{path}.{k}")));
             }
-            Some(_) => Err(bad()),
         }
+        Ok(out)
     }
 }

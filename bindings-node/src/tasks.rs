@@ -1,91 +1,78 @@
-//! The `AsyncTask`s behind the Promise methods: `compute` runs core's blocking `token()` on a
-//! libuv pool thread; `resolve` (back on the JS thread) converts the token or builds the error.
+//! The `AsyncTask`s behind the Promise methods: `compute` runs core's blocking call on a libuv
+//! pool thread (building the client first if its store is still to be opened); `resolve`, back
+//! on the JS thread, converts the result or builds the error.
 
-use std::marker::PhantomData;
+use std::sync::Arc;
 
 use napi::bindgen_prelude::*;
-use officernd_auth::{Error as CoreError, Token as CoreToken, TokenClient as CoreClient};
+use officernd_auth::{Error as CoreError, Token as CoreToken};
 
 use crate::error;
+use crate::lazy::Lazy;
 use crate::token::Token;
 
-/// What a Promise method resolves with.
-pub trait Kind: Send + 'static {
-    type Js: ToNapiValue + TypeName;
-    fn convert(t: CoreToken) -> Self::Js;
+/// `token()`: core's `token()` on the pool.
+pub struct Fetch {
+    core: Arc<Lazy>,
 }
 
-/// `token()` → `Token`.
-pub struct TokenKind;
-/// `accessToken()` → the access token string.
-pub struct AccessTokenKind;
-/// `authorizationHeader()` → `"Bearer …"`.
-pub struct HeaderKind;
-
-impl Kind for TokenKind {
-    type Js = Token;
-    fn convert(t: CoreToken) -> Token {
-        Token { inner: t }
+impl Fetch {
+    pub(crate) fn new(core: Arc<Lazy>) -> Self {
+        Fetch { core }
     }
 }
 
-impl Kind for AccessTokenKind {
-    type Js = String;
-    fn convert(t: CoreToken) -> String {
-        t.access_token().to_owned()
-    }
-}
-
-impl Kind for HeaderKind {
-    type Js = String;
-    fn convert(t: CoreToken) -> String {
-        t.authorization_header()
-    }
-}
-
-/// What a Promise method returns: a Promise already resolved from the cache, or a pool task.
-pub type Pending<'e, K> = Either<PromiseRaw<'e, <K as Kind>::Js>, AsyncTask<Fetch<K>>>;
-
-/// One call of core's `token()` on the libuv pool.
-pub struct Fetch<K> {
-    client: CoreClient,
-    _kind: PhantomData<fn() -> K>,
-}
-
-impl<K> Fetch<K> {
-    pub(crate) fn new(client: CoreClient) -> Self {
-        Fetch {
-            client,
-            _kind: PhantomData,
-        }
-    }
-}
-
-impl<K: Kind> Task for Fetch<K> {
+impl Task for Fetch {
     type Output = std::result::Result<CoreToken, CoreError>;
-    type JsValue = K::Js;
+    type JsValue = Token;
 
     fn compute(&mut self) -> Result<Self::Output> {
-        Ok(self.client.token())
+        Ok(self.core.run(|c| c.token()))
     }
 
-    fn resolve(&mut self, env: Env, output: Self::Output) -> Result<K::Js> {
+    fn resolve(&mut self, env: Env, output: Self::Output) -> Result<Token> {
         match output {
-            Ok(t) => Ok(K::convert(t)),
+            Ok(inner) => Ok(Token { inner }),
             Err(e) => Err(error::throwable(&env, &e)),
         }
     }
 }
 
-/// `tokenAfterUnauthorized(token)` on the libuv pool: core's 401 rule.
+/// `invalidate(token)`: core's `invalidate` on the pool (a store round trip: a Redis
+/// compare-and-delete, a file lock).
+pub struct Invalidate {
+    core: Arc<Lazy>,
+    token: CoreToken,
+}
+
+impl Invalidate {
+    pub(crate) fn new(core: Arc<Lazy>, token: CoreToken) -> Self {
+        Invalidate { core, token }
+    }
+}
+
+impl Task for Invalidate {
+    type Output = std::result::Result<bool, CoreError>;
+    type JsValue = bool;
+
+    fn compute(&mut self) -> Result<Self::Output> {
+        Ok(self.core.run(|c| Ok(c.invalidate(&self.token))))
+    }
+
+    fn resolve(&mut self, env: Env, output: Self::Output) -> Result<bool> {
+        output.map_err(|e| error::throwable(&env, &e))
+    }
+}
+
+/// `tokenAfterUnauthorized(token)` on the pool: core's 401 rule.
 pub struct AfterUnauthorized {
-    client: CoreClient,
+    core: Arc<Lazy>,
     rejected: CoreToken,
 }
 
 impl AfterUnauthorized {
-    pub(crate) fn new(client: CoreClient, rejected: CoreToken) -> Self {
-        AfterUnauthorized { client, rejected }
+    pub(crate) fn new(core: Arc<Lazy>, rejected: CoreToken) -> Self {
+        AfterUnauthorized { core, rejected }
     }
 }
 
@@ -94,7 +81,9 @@ impl Task for AfterUnauthorized {
     type JsValue = Option<Token>;
 
     fn compute(&mut self) -> Result<Self::Output> {
-        Ok(self.client.token_after_unauthorized(&self.rejected))
+        Ok(self
+            .core
+            .run(|c| c.token_after_unauthorized(&self.rejected)))
     }
 
     fn resolve(&mut self, env: Env, output: Self::Output) -> Result<Option<Token>> {

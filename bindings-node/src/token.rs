@@ -54,6 +54,12 @@ impl Token {
         self.inner.scopes().to_vec()
     }
 
+    /// `"Bearer <access token>"`, the value of the `Authorization` header (core's spelling).
+    #[napi]
+    pub fn authorization_header(&self) -> String {
+        self.inner.authorization_header()
+    }
+
     /// The first characters of the token and `…[redacted]`: enough to tell two tokens apart in a log.
     #[napi(getter)]
     pub fn redacted(&self) -> String {

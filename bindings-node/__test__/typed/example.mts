@@ -13,10 +13,14 @@ const options: TokenClientOptions = {
   connectTimeoutMs: 5_000,
   refreshAheadMs: 300_000,
   minValidityMs: 60_000,
-  budget: { maxRequests: 5, windowMs: 60_000 },
+  maxRequests: 5,
+  quotaWindowMs: 60_000,
   maxRetries: 2,
+  terminalErrorTtlMs: 60_000,
   shareCache: true,
+  store: 'memory',
 }
+const shipped: TokenClientOptions = { budget: { maxRequests: 5, windowMs: 60_000 } }
 
 export async function main(): Promise<void> {
   const client: TokenClient = process.env.OFFICERND_CLIENT_ID ? TokenClient.fromEnv() : new TokenClient(options)
@@ -29,9 +33,12 @@ export async function main(): Promise<void> {
   const header: string = await client.authorizationHeader()
   const access: string = await client.accessToken()
   const sync: string = client.accessTokenSync() + client.authorizationHeaderSync() + client.tokenSync().tokenType
-  const dropped: boolean = client.invalidate(token)
+  const dropped: boolean = (await client.invalidate(token)) || client.invalidateSync(token)
+  const retry: Token | null = await client.tokenAfterUnauthorized(token)
+  const bearer: string = token.authorizationHeader()
   const stats: Stats = client.stats()
   const left: number | undefined = stats.expiresIn
+  const lastCode: ErrorCode | undefined = stats.lastErrorCode
   const res: Response = await client.fetch('https://app.officernd.com/api/v2/me', { headers: { accept: 'json' } })
   try {
     await alsoScopes.token()
@@ -44,5 +51,5 @@ export async function main(): Promise<void> {
       }
     }
   }
-  console.log(seconds, scopes, json, header, access, sync, dropped, left, res.status)
+  console.log(seconds, scopes, json, header, access, sync, dropped, retry, bearer, left, lastCode, res.status, shipped)
 }
