@@ -112,7 +112,7 @@ impl SingleFlight {
             .cache
             .replace_if(|e| e.is_some_and(|e| e.token.same_token(token)), None);
         if dropped {
-            self.changes.fetch_add(1, Relaxed);
+            self.changes.fetch_add(1, std::sync::atomic::Ordering::Release);
         }
         dropped
     }
@@ -229,7 +229,7 @@ impl SingleFlight {
                 }),
                 state => {
                     self.cache.store(Some(Arc::clone(&entry)));
-                    self.changes.fetch_add(1, Relaxed);
+                    self.changes.fetch_add(1, std::sync::atomic::Ordering::Release);
                     Ok((entry, state == Freshness::Fresh))
                 }
             }
