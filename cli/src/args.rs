@@ -6,11 +6,10 @@
 //! visible to every user in `ps`.
 
 use std::path::PathBuf;
-use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 use officernd_auth::config::env;
-use officernd_auth::{Error, Result, TokenClientBuilder};
+use officernd_auth::{Result, TokenClientBuilder};
 
 /// Prints an OfficeRnD OAuth 2.0 access token, cached and quota-aware.
 #[derive(Debug, Parser)]
@@ -47,7 +46,12 @@ pub struct Cli {
 
     /// Directory of the file store; implies --store file unless --store is given [default:
     /// $OFFICERND_STORE_PATH, else $XDG_CACHE_HOME/officernd-auth or ~/.cache/officernd-auth].
-    #[arg(long, global = true, value_name = "DIR")]
+    #[arg(
+        long = "store-path",
+        visible_alias = "cache-dir",
+        global = true,
+        value_name = "DIR"
+    )]
     pub cache_dir: Option<PathBuf>,
 
     /// Share nothing: every run asks the server (same as --store memory; OFFICERND_STORE and
@@ -56,8 +60,8 @@ pub struct Cli {
     pub no_cache: bool,
 
     /// Overall timeout in seconds.
-    #[arg(long, global = true, value_name = "SECONDS", default_value_t = 10.0)]
-    pub timeout: f64,
+    #[arg(long, global = true, value_name = "SECONDS")]
+    pub timeout: Option<String>,
 }
 
 #[derive(Clone, Debug, Subcommand)]
@@ -105,25 +109,22 @@ impl Cli {
     /// The client settings: flags first, then the environment.
     pub fn client_builder(&self) -> Result<TokenClientBuilder> {
         let mut b = TokenClientBuilder::new().binding("cli");
+        // Settings go through core's table by name: core parses and validates them.
         if let Some(id) = &self.client_id {
-            b = b.client_id(id.as_str());
+            b = b.set("client_id", id.as_str())?;
         }
         if let Some(path) = &self.client_secret_file {
             b = b.client_secret(crate::secret_file::read(path)?);
         }
         if let Some(scopes) = &self.scopes {
-            b = b.scopes([scopes.as_str()]);
+            b = b.set("scopes", scopes.as_str())?;
         }
         if let Some(url) = &self.token_url {
-            b = b.token_url(url.as_str());
+            b = b.set("token_url", url.as_str())?;
         }
-        if !(self.timeout.is_finite() && self.timeout > 0.0 && self.timeout <= 600.0) {
-            return Err(Error::Config {
-                setting: "timeout".into(),
-                reason: "must be a number of seconds in (0, 600]".into(),
-            });
+        if let Some(timeout) = &self.timeout {
+            b = b.set("timeout", timeout.as_str())?;
         }
-        b = b.timeout(Duration::from_secs_f64(self.timeout));
         b = self.with_store(b)?;
         b.with_env()
     }

@@ -179,3 +179,31 @@ fn token_url_is_trimmed_and_checked_once() {
     assert!(stderr(&out).contains("token_url"), "{}", stderr(&out));
     assert_eq!(server.token_requests(), 1, "nothing sent");
 }
+
+/// Flags go through core's settings table: core parses and validates them (one rule), and the
+/// table's name `--store-path` works beside the shipped `--cache-dir`.
+#[test]
+fn setting_flags_are_validated_by_core_under_the_tables_names() {
+    let server = mock();
+    let out = run(&server, &["token", "--timeout", "soon"], DEMO_CLIENT_SECRET);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(stderr(&out).contains("timeout"), "{}", stderr(&out));
+    assert_eq!(server.token_requests(), 0);
+
+    let dir = std::env::temp_dir().join(format!("officernd-cli-store-path-{}", std::process::id()));
+    let out = Command::new(env!("CARGO_BIN_EXE_officernd-auth"))
+        .args(["token", "--store-path", dir.to_str().unwrap()])
+        .env_clear()
+        .env("OFFICERND_CLIENT_ID", DEMO_CLIENT_ID)
+        .env("OFFICERND_CLIENT_SECRET", DEMO_CLIENT_SECRET)
+        .env("OFFICERND_TOKEN_URL", server.token_url())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let stored = std::fs::read_dir(&dir)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .any(|e| e.file_name().to_string_lossy().ends_with(".token"));
+    assert!(stored, "the token went into --store-path");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
