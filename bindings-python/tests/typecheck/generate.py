@@ -41,10 +41,14 @@ def blocks() -> "list[tuple[str, int, str]]":
 
 def render() -> str:
     parts = [HEADER.format(readmes=" and ".join(READMES))]
-    for readme, line, code in blocks():
-        fn = re.sub(r"\W+", "_", f"{readme}_line_{line}").strip("_").lower()
+    # Numbered per README, not by line: editing prose above an example must not make this stale.
+    counts: "dict[str, int]" = {}
+    for readme, _line, code in blocks():
+        counts[readme] = counts.get(readme, 0) + 1
+        n = counts[readme]
+        fn = re.sub(r"\W+", "_", f"{readme}_example_{n}").strip("_").lower()
         lines = [("    " + line) if line.strip() else "" for line in code.rstrip("\n").split("\n")]
-        parts.append(f"\n\n# {readme}, line {line}\ndef {fn}() -> None:\n" + "\n".join(lines) + "\n")
+        parts.append(f"\n\n# {readme}, Python example {n}\ndef {fn}() -> None:\n" + "\n".join(lines) + "\n")
     return "".join(parts)
 
 
