@@ -98,6 +98,9 @@ impl<T> PerProcess<T> {
         if current.pid == pid {
             return current;
         }
+        // A child starts with a copy of its parent's random generator: reseed this thread's,
+        // so siblings draw different jitters (and ids, see `store::unique_id`).
+        fastrand::seed(fastrand::u64(..) ^ (u64::from(pid) << 32) ^ u64::from(pid));
         let fresh = {
             let parent = match current.state.try_lock() {
                 Ok(guard) => Some(guard),

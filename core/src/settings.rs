@@ -246,8 +246,8 @@ fn to_snake(name: &str) -> String {
     out
 }
 
-/// A setting's value as a binding holds it.
-#[derive(Clone, Debug, PartialEq)]
+/// A setting's value as a binding holds it. `Debug` never shows text (it may be the secret).
+#[derive(Clone, PartialEq)]
 pub enum Value {
     /// Text (any kind may be given as text: it is parsed as that kind).
     Text(String),
@@ -259,6 +259,18 @@ pub enum Value {
     Count(u64),
     /// A flag.
     Flag(bool),
+}
+
+impl std::fmt::Debug for Value {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Value::Text(s) => write!(f, "Text([{} characters])", s.chars().count()),
+            Value::List(items) => write!(f, "List([{} items])", items.len()),
+            Value::Duration(d) => write!(f, "Duration({d:?})"),
+            Value::Count(n) => write!(f, "Count({n})"),
+            Value::Flag(b) => write!(f, "Flag({b})"),
+        }
+    }
 }
 
 impl From<&str> for Value {

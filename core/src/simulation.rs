@@ -226,7 +226,10 @@ impl Transport for SimServer {
             // Mostly fast; sometimes slow enough to arrive after the client gave up.
             let arrive_in = match r.u32(..100) {
                 0..=89 => MS(r.u64(1..60)),
-                90..=97 => MS(r.u64(60..timeout.as_millis() as u64 + 1)),
+                90..=97 => {
+                    let t = timeout.as_millis() as u64;
+                    MS(r.u64(60.min(t)..t + 1))
+                }
                 _ => timeout + MS(r.u64(0..900)),
             };
             let answer_in = MS(r.u64(1..200));

@@ -134,6 +134,18 @@ impl Server<'_> {
                 // Out of budget for another retry: the real error is the informative one.
                 Err(refusal) => return Err(refusal.last_error().cloned().unwrap_or(refusal)),
             };
+            // Taking the slot may have waited (a store's lock): the attempt gets only what is
+            // left now, never more than the slot was taken for.
+            let left = deadline.saturating_duration_since(clock.now());
+            if left.is_zero() {
+                let abandoned: Result<()> = Err(Error::Timeout {
+                    after: config.timeout,
+                    message: "no time left after taking a request slot".into(),
+                });
+                self.quota
+                    .finish(permit, clock.now(), &abandoned, clock.wall());
+                return Err(abandoned.unwrap_err());
+            }
             let (sent_at, sent_wall) = (clock.now(), clock.wall());
             log::debug!(
                 "requesting a token for client {} from {}",

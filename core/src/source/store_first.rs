@@ -51,7 +51,12 @@ impl Source for StoreFirst<'_> {
                 access_token: e.token.access_token().to_owned(),
                 token_type: e.token.token_type().to_owned(),
                 scopes: e.token.scopes().to_vec(),
-                expires_at: e.token.expires_at(),
+                // From the monotonic time left, not the wall expiry stamped when the request was
+                // sent: a wall clock stepped back meanwhile must not lengthen the stored life.
+                expires_at: now
+                    + e.token
+                        .expires_at_instant()
+                        .saturating_duration_since(self.clock.now()),
                 lifetime: e.lifetime,
             };
             self.health.check_write(

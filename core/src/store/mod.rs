@@ -315,6 +315,27 @@ pub(crate) fn poll_until<T>(
     }
 }
 
+/// An id no other process or thread will draw: request slots and lock values name their owner
+/// with it. Not `fastrand` alone: a forked child starts with a copy of its parent's generator,
+/// so sibling workers would draw the same ids and a shared budget would count two requests as
+/// one.
+pub(crate) fn unique_id() -> u64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as u64);
+    let mut h = Sha256::new();
+    h.update(u64::from(std::process::id()).to_be_bytes());
+    h.update(n.to_be_bytes());
+    h.update(nanos.to_be_bytes());
+    h.update(fastrand::u64(..).to_be_bytes());
+    let d = h.finalize();
+    // Never 0 (the outage budget's seed slot).
+    u64::from_be_bytes(d[..8].try_into().expect("8 bytes")).max(1)
+}
+
 /// Wall time as Unix milliseconds, the unit stores keep.
 pub(crate) fn unix_ms(t: SystemTime) -> u64 {
     t.duration_since(std::time::UNIX_EPOCH)

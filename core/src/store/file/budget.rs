@@ -111,9 +111,13 @@ impl SharedBudget for FileStore {
         now: SystemTime,
         deadline: Instant,
     ) -> Result<SlotGrant, StoreError> {
-        let now = unix_ms(now);
-        let id = fastrand::u64(1..);
-        self.with_budget(credentials, now, Some(hold), deadline, |b| {
+        // The lock may be waited for: the slot is stamped with the time it is granted, not the
+        // time it was asked for, so it never frees before the attempt it admits can end.
+        let entered = Instant::now();
+        let id = crate::store::unique_id();
+        let asked = unix_ms(now);
+        self.with_budget(credentials, asked, Some(hold), deadline, |b| {
+            let now = asked + entered.elapsed().as_millis() as u64;
             if now < b.spent_until && now >= b.window.cooldown_until {
                 let wait = Duration::from_millis(b.spent_until - now);
                 return (

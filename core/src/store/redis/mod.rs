@@ -388,7 +388,14 @@ impl TokenStore for RedisStore {
     ) -> Result<bool, StoreError> {
         let k = self.key("token", key.as_str());
         // The key lives as long as the token; readers decide whether it is still fresh.
-        let left = token.expires_at.duration_since(now).unwrap_or_default();
+        // The script stamps the expiry on the server's clock when it runs, at most one operation
+        // timeout from now: counting that time as already gone keeps the stored life no longer
+        // than the token's.
+        let left = token
+            .expires_at
+            .duration_since(now)
+            .unwrap_or_default()
+            .saturating_sub(self.conns.timeout);
         if left.is_zero() {
             return Ok(false);
         }
@@ -413,7 +420,11 @@ impl TokenStore for RedisStore {
         deadline: Instant,
     ) -> Result<Option<Box<dyn StoreLock>>, StoreError> {
         let k = self.key("lock", key.as_str());
-        let value = format!("{:016x}{:016x}", fastrand::u64(..), fastrand::u64(..));
+        let value = format!(
+            "{:016x}{:016x}",
+            crate::store::unique_id(),
+            crate::store::unique_id()
+        );
         let ttl_ms = ttl.as_millis().max(1) as u64;
         poll_until(deadline, LOCK_POLL_MIN, LOCK_POLL_MAX, || {
             let got: Option<String> = self.with_conn("lock", |c| {
@@ -463,7 +474,7 @@ impl SharedBudget for RedisStore {
         _now: SystemTime,
         _deadline: Instant,
     ) -> Result<SlotGrant, StoreError> {
-        self.take_slot_at(credentials, capacity, hold, fastrand::u64(1..), None)
+        self.take_slot_at(credentials, capacity, hold, crate::store::unique_id(), None)
     }
 
     fn finish_request_slot(
