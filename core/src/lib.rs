@@ -25,6 +25,8 @@
 
 #![warn(missing_docs)]
 
+#[cfg(feature = "async")]
+mod asynchronous;
 mod cache;
 mod client;
 mod clock;
