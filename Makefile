@@ -68,7 +68,7 @@ lint-rust:
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 
 test-rust:
-	$(CARGO) test -p officernd-auth --features redis,async -p officernd-auth-testkit -p officernd-auth-cli
+	$(CARGO) test -p officernd-auth --features redis,async,reqwest-middleware -p officernd-auth-testkit -p officernd-auth-cli
 
 demo-rust:
 	@echo "== CLI: officernd-auth check (validates the configuration, never prints the token)"

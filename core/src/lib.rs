@@ -36,6 +36,9 @@ mod exchange;
 mod fork;
 mod governor;
 mod registry;
+#[cfg(feature = "reqwest-middleware")]
+#[path = "reqwest_middleware.rs"]
+pub mod reqwest;
 mod response;
 mod retry;
 mod scopes;
