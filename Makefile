@@ -66,6 +66,8 @@ build-rust:
 lint-rust:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	$(CARGO) clippy -p officernd-auth --all-features --all-targets -- -D warnings
+	RUSTDOCFLAGS="-D warnings" $(CARGO) doc -p officernd-auth --all-features --no-deps
 
 test-rust:
 	$(CARGO) test -p officernd-auth --features redis,async,reqwest-middleware -p officernd-auth-testkit -p officernd-auth-cli
