@@ -62,6 +62,7 @@ mock:
 build-rust:
 	$(CARGO) build -p officernd-auth-testkit -p officernd-auth-cli --examples --bins
 	$(CARGO) build -p officernd-auth --examples
+	$(CARGO) build -p officernd-auth --features reqwest-middleware --example rust_async
 
 lint-rust:
 	$(CARGO) fmt --all -- --check
@@ -79,6 +80,8 @@ demo-rust:
 	curl -sS --fail-with-body -H "Authorization: Bearer $$($(CLI_BIN) token)" "$$OFFICERND_MOCK_URL/api/v2/me"; echo
 	@echo "== Rust example: TokenClient::from_env(), two token() calls, an authorised call"
 	$(ROOT)/target/debug/examples/fetch_token
+	@echo "== Rust async example: an axum app calling the API through reqwest + AuthMiddleware (token from the store)"
+	$(ROOT)/target/debug/examples/rust_async
 
 bench:
 	$(CARGO) bench -p officernd-auth --features redis --bench token
