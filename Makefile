@@ -84,4 +84,4 @@ demo-rust:
 	$(ROOT)/target/debug/examples/rust_async
 
 bench:
-	$(CARGO) bench -p officernd-auth --features redis --bench token
+	$(CARGO) bench -p officernd-auth --features redis,async --bench token
