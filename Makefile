@@ -62,13 +62,16 @@ mock:
 build-rust:
 	$(CARGO) build -p officernd-auth-testkit -p officernd-auth-cli --examples --bins
 	$(CARGO) build -p officernd-auth --examples
+	$(CARGO) build -p officernd-auth --features reqwest-middleware --example rust_async
 
 lint-rust:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	$(CARGO) clippy -p officernd-auth --all-features --all-targets -- -D warnings
+	RUSTDOCFLAGS="-D warnings" $(CARGO) doc -p officernd-auth --all-features --no-deps
 
 test-rust:
-	$(CARGO) test -p officernd-auth --features redis -p officernd-auth-testkit -p officernd-auth-cli
+	$(CARGO) test -p officernd-auth --features redis,async,reqwest-middleware -p officernd-auth-testkit -p officernd-auth-cli
 
 demo-rust:
 	@echo "== CLI: officernd-auth check (validates the configuration, never prints the token)"
@@ -77,6 +80,8 @@ demo-rust:
 	curl -sS --fail-with-body -H "Authorization: Bearer $$($(CLI_BIN) token)" "$$OFFICERND_MOCK_URL/api/v2/me"; echo
 	@echo "== Rust example: TokenClient::from_env(), two token() calls, an authorised call"
 	$(ROOT)/target/debug/examples/fetch_token
+	@echo "== Rust async example: an axum app calling the API through reqwest + AuthMiddleware (token from the store)"
+	$(ROOT)/target/debug/examples/rust_async
 
 bench:
-	$(CARGO) bench -p officernd-auth --features redis --bench token
+	$(CARGO) bench -p officernd-auth --features redis,async --bench token

@@ -1,5 +1,6 @@
 //! Benchmarks (numbers in BENCHMARKS.md): the fresh-token path on 1 and 2 threads, a stampede of
-//! 64 threads on an empty cache, and a full fetch from the mock on loopback.
+//! 64 threads on an empty cache, and a full fetch from the mock on loopback; with the `async`
+//! feature, a fresh `token_async().await` next to a fresh `token()`.
 
 use std::hint::black_box;
 use std::sync::{Arc, Barrier};
@@ -141,5 +142,49 @@ fn fetches(c: &mut Criterion) {
     g.finish();
 }
 
+/// A fresh token through the async API: answered in place (no thread hop), so it should cost
+/// what `token()` does plus a future's state machine. Measured polled once by hand (the future
+/// alone) and awaited in a loop on a current-thread tokio runtime (what an application sees).
+#[cfg(feature = "async")]
+fn fresh_async(c: &mut Criterion) {
+    use std::future::Future;
+    use std::pin::pin;
+    use std::task::{Context, Poll, Waker};
+
+    let server = MockServer::start(MockConfig::default().without_rate_limit()).unwrap();
+    let client = builder(&server).build().unwrap();
+    client.token().unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+
+    let mut g = c.benchmark_group("fresh-async");
+    g.bench_function("token", |b| b.iter(|| black_box(client.token().unwrap())));
+    g.bench_function("token_async/polled-once", |b| {
+        b.iter(|| {
+            let future = pin!(client.token_async());
+            match future.poll(&mut Context::from_waker(Waker::noop())) {
+                Poll::Ready(token) => black_box(token.unwrap()),
+                Poll::Pending => panic!("a fresh token must not leave the calling task"),
+            }
+        })
+    });
+    g.bench_function("token_async/awaited-on-tokio", |b| {
+        b.iter_custom(|iters| {
+            runtime.block_on(async {
+                let start = Instant::now();
+                for _ in 0..iters {
+                    black_box(client.token_async().await.unwrap());
+                }
+                start.elapsed()
+            })
+        })
+    });
+    g.finish();
+}
+
+#[cfg(not(feature = "async"))]
 criterion_group!(benches, fresh_path, stores, fetches);
+#[cfg(feature = "async")]
+criterion_group!(benches, fresh_path, fresh_async, stores, fetches);
 criterion_main!(benches);

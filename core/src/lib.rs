@@ -17,14 +17,73 @@
 //! # Ok::<(), officernd_auth::Error>(())
 //! ```
 //!
-//! Where each rule lives: settings and validation in [`config`], the HTTP exchange in
+//! ## Async
+//!
+//! With the `async` feature, every call that may wait has an `…_async` twin that never blocks
+//! the executor, whatever the runtime: a fresh token is returned in place, and a fetch runs on a
+//! blocking thread (tokio's blocking pool inside a tokio runtime, a thread of its own elsewhere),
+//! still one request however many tasks ask at once. Dropping a waiting future does not cancel
+//! the fetch the others wait for.
+//!
+//! ```no_run
+//! # #[cfg(feature = "async")]
+//! # async fn example() -> Result<(), officernd_auth::Error> {
+//! use officernd_auth::TokenClient;
+//! let client = TokenClient::from_env()?;
+//! let header = client.authorization_header_async().await?; // "Bearer …"
+//! // after an API call answered 401 with `token`: the token to retry once with, if any
+//! # let token = client.token_async().await?;
+//! let retry = client.token_after_unauthorized_async(&token).await?;
+//! # Ok(()) }
+//! ```
+//!
+//! ## reqwest middleware
+//!
+//! With the `reqwest-middleware` feature, `officernd_auth::reqwest::AuthMiddleware` plugs into
+//! [reqwest-middleware](https://docs.rs/reqwest-middleware/0.5) (0.5, over reqwest 0.13): it
+//! adds the `Authorization` header to every request and, when the API answers 401, drops the
+//! refused token and resends the request once with a new one (requests whose body can be cloned;
+//! never twice).
+//!
+//! ```no_run
+//! # #[cfg(feature = "reqwest-middleware")]
+//! # async fn example() -> Result<(), Box<dyn std::error::Error>> {
+//! use officernd_auth::TokenClient;
+//! use officernd_auth::reqwest::AuthMiddleware;
+//!
+//! let api = reqwest_middleware::ClientBuilder::new(reqwest::Client::new())
+//!     .with(AuthMiddleware::new(TokenClient::from_env()?))
+//!     .build();
+//! let me = api.get("https://app.officernd.com/api/v2/me").send().await?;
+//! println!("{}", me.text().await?);
+//! # Ok(()) }
+//! ```
+//!
+//! ## Feature flags
+//!
+//! | feature | default | what it adds |
+//! | --- | --- | --- |
+//! | `redis` | off | `RedisStore`: hosts of a fleet share one token (`OFFICERND_STORE=redis://…`) |
+//! | `async` | off | `TokenClient::token_async`, `authorization_header_async`, `token_after_unauthorized_async`, `invalidate_async` (adds tokio with only its `rt` feature, and futures-channel) |
+//! | `reqwest-middleware` | off | `officernd_auth::reqwest::AuthMiddleware` for reqwest-middleware 0.5 / reqwest 0.13; implies `async`. Enables no TLS backend: the application's `reqwest::Client` brings its own |
+//!
+//! Without features the crate is synchronous and pulls in no async runtime.
+//!
+//! ## Where each rule lives
+//!
+//! Settings and validation in [`config`], the HTTP exchange in
 //! `exchange`, answer parsing in `response`, fresh/stale/expired in `cache`, single-flight and
 //! stale-while-refresh in `single_flight`, where tokens come from (store first, then the server)
 //! in `source`, the 5-per-minute budget, cool-downs and the store-outage policy in `governor`,
-//! retries in `retry`, stores in [`store`], errors in [`error`]; `client` only wires them.
+//! retries in `retry`, stores in [`store`], errors in [`error`]; `client` only wires them. The
+//! async API (`asynchronous`) only moves the client's calls off the executor, and the reqwest
+//! middleware (`reqwest_middleware.rs`) only applies the client's 401 rule to reqwest.
 
 #![warn(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
+#[cfg(feature = "async")]
+mod asynchronous;
 mod cache;
 mod client;
 mod clock;
@@ -34,6 +93,9 @@ mod exchange;
 mod fork;
 mod governor;
 mod registry;
+#[cfg(feature = "reqwest-middleware")]
+#[path = "reqwest_middleware.rs"]
+pub mod reqwest;
 mod response;
 mod retry;
 mod scopes;

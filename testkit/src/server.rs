@@ -93,6 +93,11 @@ impl MockServer {
         self.state.stats().token_requests
     }
 
+    /// Every request that reached the protected resource (`GET /api/v2/me`), answered 200 or 401.
+    pub fn resource_requests(&self) -> u64 {
+        self.state.stats().resource_requests
+    }
+
     /// The most token requests that arrived inside any rolling window `[t, t + window)`: what a
     /// quota promise ("never more than N per window, as the server counts") is checked against.
     /// Counts every request that reached `/oauth/token`, whatever it was answered; a
