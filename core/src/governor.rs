@@ -296,26 +296,15 @@ impl Governor {
         probe.take(at, 1, u64::MAX, at + 1).err()
     }
 
-    /// The store answered again: the outage's slots still counting (to tell the store), and
-    /// the outage budget keeps holding for one more window.
-    fn outage_over(&mut self, now: Instant, id: u64, attempt_limit: Duration) -> Vec<Duration> {
+    /// The store answered again: the outage budget keeps holding for one more window (the
+    /// store's budget does not know what this process sent while it was down; by the time the
+    /// outage budget lets this process ask again, those requests have stopped counting).
+    fn outage_over(&mut self, now: Instant, id: u64, attempt_limit: Duration) {
         let (at, hold) = (self.at(now), self.at(now + self.rule.hold(attempt_limit)));
-        let Some(o) = self.outage.as_mut() else {
-            return vec![];
-        };
-        let unknown = if o.ended_at.is_none() {
-            o.ended_at = Some(at);
-            o.window
-                .slots
-                .iter()
-                .filter(|s| s.id != 0 && s.frees_at > at)
-                .map(|s| Duration::from_millis(s.frees_at - at))
-                .collect()
-        } else {
-            vec![]
-        };
-        let _ = o.window.take(at, u32::MAX, id, hold);
-        unknown
+        if let Some(o) = self.outage.as_mut() {
+            o.ended_at.get_or_insert(at);
+            let _ = o.window.take(at, u32::MAX, id, hold);
+        }
     }
 
     /// Whether the store-outage budget is in force.
@@ -429,17 +418,8 @@ impl Quota<'_> {
             |a| matches!(a, SlotGrant::Granted(_)),
         ) {
             Some(SlotGrant::Granted(id)) => {
-                let unknown = g.outage_over(now, local, attempt_limit);
+                g.outage_over(now, local, attempt_limit);
                 drop(g);
-                // Requests sent while the store was down: into its budget, so that the others
-                // count them too.
-                for hold in unknown {
-                    self.health.check_write(
-                        store.take_request_slot(credentials, u32::MAX, hold, wall, deadline),
-                        "requests sent during the outage are not in the shared budget",
-                        |_| true,
-                    );
-                }
                 Ok(Permit {
                     local,
                     shared: Some(id),
