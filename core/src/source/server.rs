@@ -138,13 +138,14 @@ impl Server<'_> {
             // left now, never more than the slot was taken for.
             let left = deadline.saturating_duration_since(clock.now());
             if left.is_zero() {
-                let abandoned: Result<()> = Err(Error::Timeout {
+                let abandoned = Error::Timeout {
                     after: config.timeout,
                     message: "no time left after taking a request slot".into(),
-                });
+                };
+                let outcome: Result<()> = Err(abandoned.clone());
                 self.quota
-                    .finish(permit, clock.now(), &abandoned, clock.wall());
-                return Err(abandoned.unwrap_err());
+                    .finish(permit, clock.now(), &outcome, clock.wall());
+                return Err(abandoned);
             }
             let (sent_at, sent_wall) = (clock.now(), clock.wall());
             log::debug!(
