@@ -42,7 +42,7 @@ impl World {
         let server = common::mock();
         let dir = StoreDir::new(name);
         let store: Arc<dyn TokenStore> = Arc::new(FileStore::new(&dir.path).expect("store"));
-        let url = server.token_url();
+        let url = common::token_url(&server);
         let paths = Paths::new(&dir.path, &url, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, SCOPES);
         let bad_paths = Paths::new(
             &dir.path,

@@ -128,7 +128,7 @@ fn corrupt_then_rewritten_then_corrupt_again_is_two_warnings() {
     let store: Arc<dyn TokenStore> = Arc::new(store);
     let p = Paths::new(
         &dir.path,
-        &server.token_url(),
+        &common::token_url(&server),
         DEMO_CLIENT_ID,
         DEMO_CLIENT_SECRET,
         SCOPES,

@@ -90,7 +90,7 @@ fn run_worker(server: &MockServer, redis: &RedisServer) -> String {
         .env("OFFICERND_CLIENT_ID", DEMO_CLIENT_ID)
         .env("OFFICERND_CLIENT_SECRET", DEMO_CLIENT_SECRET)
         .env("OFFICERND_SCOPES", "officernd.api.read officernd.api.write")
-        .env("OFFICERND_TOKEN_URL", server.token_url())
+        .env("OFFICERND_TOKEN_URL", common::token_url(server))
         .env("OFFICERND_STORE", redis.url())
         .env(
             RedisStore::CA_FILE_ENV,
