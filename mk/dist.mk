@@ -97,3 +97,35 @@ test-dist-c: mock
 	  { echo "test-dist-c: libofficernd_auth.so does not point at the SONAME link" >&2; exit 1; }; \
 	! grep -rq "$(TEST_DIST_DIR)" $(TEST_DIST_DIR)/c/stage || { echo "test-dist-c: DESTDIR leaked into an installed file" >&2; exit 1; }
 	@echo "test-dist-c: staged install relocatable, DESTDIR not recorded"
+
+# ---- Python wheels and sdist ----
+# One abi3 wheel per platform (CPython >= 3.9). manylinux2014 = manylinux_2_17 (glibc 2.17, zig
+# links against it); musllinux_1_2 (static musl target). maturin checks the tag it writes
+# (auditwheel's rules); check_wheels.py checks it again from the outside.
+PY_DIST_WHEELS := x86_64-unknown-linux-gnu:manylinux2014 aarch64-unknown-linux-gnu:manylinux2014 \
+  x86_64-unknown-linux-musl:musllinux_1_2 aarch64-unknown-linux-musl:musllinux_1_2
+MATURIN := $(VENV)/bin/maturin
+
+dist-python: python-deps dist-tools dist-targets
+	mkdir -p $(DIST)
+	rm -f $(DIST)/officernd_auth-*.whl $(DIST)/officernd_auth-*.tar.gz
+	for spec in $(PY_DIST_WHEELS); do \
+	  cd $(PY_DIR) && $(DIST_ENV) $(MATURIN) build --release --zig --target $${spec%%:*} \
+	    --compatibility $${spec##*:} --out $(DIST) || exit 1; \
+	done
+	cd $(PY_DIR) && $(DIST_ENV) $(MATURIN) sdist --out $(DIST)
+	$(DIST_ENV) $(PY) $(PY_DIR)/scripts/check_wheels.py $(DIST) $(DIST_VERSION)
+
+# The wheel a user on x86_64 Linux gets, in a fresh venv: import, version, a token from the mock.
+test-dist-python: mock
+	@ls $(DIST)/officernd_auth-$(DIST_VERSION)-cp39-abi3-*manylinux_2_17_x86_64.whl >/dev/null 2>&1 || \
+	  $(MAKE) --no-print-directory dist-python
+	rm -rf $(TEST_DIST_DIR)/python && python3 -m venv $(TEST_DIST_DIR)/python
+	$(TEST_DIST_DIR)/python/bin/pip install --quiet --disable-pip-version-check --no-index --find-links $(DIST) officernd-auth
+	@files="$$($(TEST_DIST_DIR)/python/bin/pip show -f officernd-auth)"; grep -q 'licenses/LICENSE-MIT' <<<"$$files" || \
+	  { echo "test-dist-python: the installed wheel has no licence file" >&2; exit 1; }
+	@tag="$$(sed -n 's/^Tag: //p' $(TEST_DIST_DIR)/python/lib/python*/site-packages/officernd_auth-$(DIST_VERSION).dist-info/WHEEL | tr '\n' ' ')"; \
+	echo "test-dist-python: pip chose the wheel tagged $$tag"; [[ "$$tag" == *manylinux_2_17_x86_64* ]] || exit 1
+	$(ROOT)/scripts/with-mock.sh $(TEST_DIST_DIR)/python/bin/python $(ROOT)/examples/python/fetch_token.py
+	@echo "test-dist-python: the manylinux_2_17 x86_64 wheel installed from dist/ with --no-index and fetched a token"
+

@@ -6,15 +6,15 @@
 # pyright: strict, reportUnusedVariable=false
 
 
-# README.md, line 173
-def readme_md_line_173() -> None:
+# README.md, line 242
+def readme_md_line_242() -> None:
     # app.py
     from officernd_auth import TokenClient
     officernd = TokenClient.from_env()        # OFFICERND_STORE=file in the service's environment
 
 
-# README.md, line 265
-def readme_md_line_265() -> None:
+# README.md, line 350
+def readme_md_line_350() -> None:
     from officernd_auth import TokenClient, OfficeRnDAuthError
 
     client = TokenClient.from_env()   # OFFICERND_CLIENT_ID, OFFICERND_CLIENT_SECRET, OFFICERND_SCOPES, OFFICERND_TOKEN_URL
@@ -32,8 +32,8 @@ def readme_md_line_265() -> None:
         print(e.code, e.status, e.error, e.retry_after, e.retryable)  # TransportError, RequestTimeoutError, InvalidResponseError
 
 
-# README.md, line 285
-def readme_md_line_285() -> None:
+# README.md, line 370
+def readme_md_line_370() -> None:
     import asyncio
 
     import httpx
@@ -58,8 +58,8 @@ def readme_md_line_285() -> None:
     members = asyncio.run(fetch_members())
 
 
-# bindings-python/README.md, line 7
-def bindings_python_readme_md_line_7() -> None:
+# bindings-python/README.md, line 11
+def bindings_python_readme_md_line_11() -> None:
     from officernd_auth import TokenClient
 
     client = TokenClient.from_env()  # OFFICERND_CLIENT_ID, OFFICERND_CLIENT_SECRET, OFFICERND_SCOPES
