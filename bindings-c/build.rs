@@ -7,13 +7,19 @@ fn main() {
     let target_os = std::env::var("CARGO_CFG_TARGET_OS").unwrap_or_default();
     let major = std::env::var("CARGO_PKG_VERSION_MAJOR").unwrap_or_else(|_| "0".into());
     let minor = std::env::var("CARGO_PKG_VERSION_MINOR").unwrap_or_else(|_| "0".into());
-    let soversion = if major == "0" { format!("0.{minor}") } else { major };
+    let soversion = if major == "0" {
+        format!("0.{minor}")
+    } else {
+        major
+    };
     match target_os.as_str() {
         "linux" | "freebsd" | "android" | "netbsd" | "openbsd" => {
             println!("cargo:rustc-cdylib-link-arg=-Wl,-soname,libofficernd_auth.so.{soversion}");
         }
         "macos" | "ios" => {
-            println!("cargo:rustc-cdylib-link-arg=-Wl,-install_name,@rpath/libofficernd_auth.dylib");
+            println!(
+                "cargo:rustc-cdylib-link-arg=-Wl,-install_name,@rpath/libofficernd_auth.dylib"
+            );
         }
         _ => {}
     }

@@ -112,7 +112,8 @@ impl SingleFlight {
             .cache
             .replace_if(|e| e.is_some_and(|e| e.token.same_token(token)), None);
         if dropped {
-            self.changes.fetch_add(1, std::sync::atomic::Ordering::Release);
+            self.changes
+                .fetch_add(1, std::sync::atomic::Ordering::Release);
         }
         dropped
     }
@@ -229,7 +230,8 @@ impl SingleFlight {
                 }),
                 state => {
                     self.cache.store(Some(Arc::clone(&entry)));
-                    self.changes.fetch_add(1, std::sync::atomic::Ordering::Release);
+                    self.changes
+                        .fetch_add(1, std::sync::atomic::Ordering::Release);
                     Ok((entry, state == Freshness::Fresh))
                 }
             }
