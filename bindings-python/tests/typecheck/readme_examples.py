@@ -6,15 +6,15 @@
 # pyright: strict, reportUnusedVariable=false
 
 
-# README.md, line 242
-def readme_md_line_242() -> None:
+# README.md, line 249
+def readme_md_line_249() -> None:
     # app.py
     from officernd_auth import TokenClient
     officernd = TokenClient.from_env()        # OFFICERND_STORE=file in the service's environment
 
 
-# README.md, line 350
-def readme_md_line_350() -> None:
+# README.md, line 357
+def readme_md_line_357() -> None:
     from officernd_auth import TokenClient, OfficeRnDAuthError
 
     client = TokenClient.from_env()   # OFFICERND_CLIENT_ID, OFFICERND_CLIENT_SECRET, OFFICERND_SCOPES, OFFICERND_TOKEN_URL
@@ -32,8 +32,8 @@ def readme_md_line_350() -> None:
         print(e.code, e.status, e.error, e.retry_after, e.retryable)  # TransportError, RequestTimeoutError, InvalidResponseError
 
 
-# README.md, line 370
-def readme_md_line_370() -> None:
+# README.md, line 377
+def readme_md_line_377() -> None:
     import asyncio
 
     import httpx
