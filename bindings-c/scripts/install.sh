@@ -123,7 +123,9 @@ esac
 install -m 0644 "$here/include/officernd_auth.h" "$here/include/officernd_auth.hpp" "$stage_inc/"
 
 # Relative paths keep the installed tree relocatable (an unpacked archive, a moved prefix).
-relpath() { python3 -c 'import os,sys; print(os.path.relpath(sys.argv[1], sys.argv[2]))' "$1" "$2"; }
+py="$(command -v python3 || command -v python || true)"
+[[ -n "$py" ]] || { echo "install.sh: python3 (or python) is needed to compute relative paths" >&2; exit 1; }
+relpath() { "$py" -c 'import os,sys; print(os.path.relpath(sys.argv[1], sys.argv[2]).replace(os.sep, "/"))' "$1" "$2"; }
 under_prefix() { [[ "$1" == "$prefix" || "$1" == "${prefix%/}/"* ]]; }
 pc_dir="$libdir_abs/pkgconfig"
 cmake_dir="$libdir_abs/cmake/officernd_auth"

@@ -6,15 +6,15 @@
 # pyright: strict, reportUnusedVariable=false
 
 
-# README.md, line 249
-def readme_md_line_249() -> None:
+# README.md, line 251
+def readme_md_line_251() -> None:
     # app.py
     from officernd_auth import TokenClient
     officernd = TokenClient.from_env()        # OFFICERND_STORE=file in the service's environment
 
 
-# README.md, line 357
-def readme_md_line_357() -> None:
+# README.md, line 359
+def readme_md_line_359() -> None:
     from officernd_auth import TokenClient, OfficeRnDAuthError
 
     client = TokenClient.from_env()   # OFFICERND_CLIENT_ID, OFFICERND_CLIENT_SECRET, OFFICERND_SCOPES, OFFICERND_TOKEN_URL
@@ -32,8 +32,8 @@ def readme_md_line_357() -> None:
         print(e.code, e.status, e.error, e.retry_after, e.retryable)  # TransportError, RequestTimeoutError, InvalidResponseError
 
 
-# README.md, line 377
-def readme_md_line_377() -> None:
+# README.md, line 379
+def readme_md_line_379() -> None:
     import asyncio
 
     import httpx
