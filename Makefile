@@ -20,15 +20,17 @@ export OFFICERND_MOCK_BIN := $(MOCK_BIN)
 # One virtualenv for every Python tool the Makefile needs (created on first use).
 VENV := $(ROOT)/.venv
 PY := $(VENV)/bin/python
+# The machine's python3 (for small JSON checks that need no package).
+PY_SYS := python3
 
-LINT_TARGETS := lint-rust
+LINT_TARGETS := lint-rust lint-crates
 TEST_TARGETS := test-rust
 DEMO_BUILD_TARGETS := build-rust
 DEMO_TARGETS := demo-rust
 
 -include $(sort $(wildcard mk/*.mk))
 
-.PHONY: help test demo lint deps mock build-rust lint-rust test-rust demo-rust bench venv
+.PHONY: help test demo lint deps mock build-rust lint-rust lint-crates test-rust demo-rust bench venv
 
 help:
 	@echo "make demo    run the demo: mock identity server + a cached token from every language"
@@ -69,6 +71,22 @@ lint-rust:
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 	$(CARGO) clippy -p officernd-auth --all-features --all-targets -- -D warnings
 	RUSTDOCFLAGS="-D warnings" $(CARGO) doc -p officernd-auth --all-features --no-deps
+
+# The published crates: each one's file list carries its readme and both licence texts (cheap: no
+# build; `make dist-crates` packages and verifies them), and the core's docs build without a
+# warning (docs.rs builds them with every feature).
+PUBLISHED_CRATES := officernd-auth officernd-auth-testkit officernd-auth-cli
+lint-crates:
+	@for crate in $(PUBLISHED_CRATES); do \
+	  files="$$($(CARGO) package -p $$crate --allow-dirty --no-verify --list 2>/dev/null)"; \
+	  for f in README.md LICENSE-MIT LICENSE-APACHE Cargo.toml; do \
+	    grep -qx "$$f" <<<"$$files" || { echo "lint-crates: $$crate's package has no $$f" >&2; exit 1; }; \
+	  done; \
+	  meta="$$($(CARGO) metadata --no-deps --format-version 1 | $(PY_SYS) -c 'import json,sys; p=[p for p in json.load(sys.stdin)["packages"] if p["name"]==sys.argv[1]][0]; print(" ".join(k for k in ("description","license","repository","readme","keywords","categories") if not p.get(k)))' $$crate)"; \
+	  [ -z "$$meta" ] || { echo "lint-crates: $$crate has no $$meta in Cargo.toml" >&2; exit 1; }; \
+	  echo "lint-crates: $$crate packages README.md, LICENSE-MIT, LICENSE-APACHE; metadata complete"; \
+	done
+	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --no-deps -p officernd-auth --all-features
 
 test-rust:
 	$(CARGO) test -p officernd-auth --features redis,async,reqwest-middleware -p officernd-auth-testkit -p officernd-auth-cli

@@ -1,6 +1,12 @@
 # ---- Python: pyo3 + maturin package officernd-auth (bindings-python/) -------------------------
 # One release build of the abi3 wheel (how users get it), pip-installed into $(VENV) for the
 # suite, the demo and the benchmarks; the suite also installs it into a fresh venv (test_wheel.py).
+# On a Linux glibc host it is the wheel users get from PyPI: manylinux_2_17, linked by zig against
+# glibc 2.17 (ziglang from PyPI, pinned in mk/dist.mk), its tag and symbol versions checked. The
+# rest of the wheel set (aarch64, musllinux, the sdist) is `make dist-python`.
+PY_HOST_TRIPLE := $(shell rustc -vV 2>/dev/null | sed -n 's/^host: //p')
+PY_MANYLINUX := $(filter %-unknown-linux-gnu,$(PY_HOST_TRIPLE))
+PY_WHEEL_FLAGS := $(if $(PY_MANYLINUX),--zig --target $(PY_MANYLINUX) --compatibility manylinux2014)
 PY_DIR := $(ROOT)/bindings-python
 PY_WHEEL_DIR := $(ROOT)/target/wheels-python
 PY_DEPS_STAMP := $(VENV)/.officernd-python-deps
@@ -17,9 +23,17 @@ $(PY_DEPS_STAMP): $(PY_DIR)/requirements-dev.txt | venv
 	$(PY) -m pip install --quiet --disable-pip-version-check -r $<
 	touch $@
 
-build-python: python-deps
+build-python: python-deps $(if $(PY_MANYLINUX),dist-tools)
 	rm -rf $(PY_WHEEL_DIR)
-	cd $(PY_DIR) && $(VENV)/bin/maturin build --release --out $(PY_WHEEL_DIR)
+	cd $(PY_DIR) && PATH=$(VENV)/bin:$$PATH $(VENV)/bin/maturin build --release $(PY_WHEEL_FLAGS) --out $(PY_WHEEL_DIR)
+ifneq ($(PY_MANYLINUX),)
+	@ls $(PY_WHEEL_DIR)/officernd_auth-*-cp39-abi3-*manylinux_2_17_$(firstword $(subst -, ,$(PY_MANYLINUX)))*.whl >/dev/null || \
+	  { echo "build-python: no manylinux_2_17 wheel in $(PY_WHEEL_DIR)" >&2; exit 1; }
+	rm -rf $(PY_WHEEL_DIR)/check && mkdir $(PY_WHEEL_DIR)/check
+	cd $(PY_WHEEL_DIR)/check && $(PY) -m zipfile -e ../officernd_auth-*.whl .
+	$(ROOT)/scripts/check-glibc.sh 2.17 $(PY_WHEEL_DIR)/check/officernd_auth/_native*.so
+	rm -rf $(PY_WHEEL_DIR)/check
+endif
 	$(PY) -m pip install --quiet --disable-pip-version-check --force-reinstall --no-deps $(PY_WHEEL_DIR)/officernd_auth-*.whl
 
 # Static checks (tool settings in bindings-python/pyproject.toml): the README examples extracted
