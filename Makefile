@@ -20,6 +20,8 @@ export OFFICERND_MOCK_BIN := $(MOCK_BIN)
 # One virtualenv for every Python tool the Makefile needs (created on first use).
 VENV := $(ROOT)/.venv
 PY := $(VENV)/bin/python
+# Wraps steps that only download packages (a dropped registry connection retried, not a test).
+RETRY := $(ROOT)/scripts/retry.sh
 # The machine's python3 (for small JSON checks that need no package).
 PY_SYS := python3
 
@@ -43,7 +45,7 @@ deps:
 venv: $(PY)
 $(PY):
 	python3 -m venv $(VENV)
-	$(VENV)/bin/pip install --quiet --upgrade pip
+	$(RETRY) $(VENV)/bin/pip install --quiet --upgrade pip
 
 test: deps
 	$(MAKE) lint

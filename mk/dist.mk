@@ -57,11 +57,11 @@ test-dist: test-dist-c test-dist-python test-dist-node
 
 dist-tools: $(DIST_TOOLS_STAMP)
 $(DIST_TOOLS_STAMP): $(ROOT)/mk/dist.mk | venv
-	$(PY) -m pip install --quiet --disable-pip-version-check $(DIST_TOOLS)
+	$(RETRY) $(PY) -m pip install --quiet --disable-pip-version-check $(DIST_TOOLS)
 	touch $@
 
 dist-targets:
-	rustup target add $(RUST_CROSS_TARGETS)
+	$(RETRY) rustup target add $(RUST_CROSS_TARGETS)
 
 # ---- crates ----
 dist-crates:

@@ -29,6 +29,8 @@ DEMO_TARGETS += demo-go
 go-check:
 	@command -v $(GO) >/dev/null || { echo "make: the Go toolchain ($(GO)) is not installed: https://go.dev/dl/" >&2; exit 1; }
 	@command -v pkg-config >/dev/null || { echo "make: pkg-config is not installed (the Go module links through it)" >&2; exit 1; }
+	cd $(GO_DIR) && $(RETRY) $(GO) mod download
+	cd $(GO_EXAMPLE) && $(RETRY) $(GO) mod download
 
 build-go: go-check build-c
 	mkdir -p $(GO_OUT)
@@ -36,7 +38,7 @@ build-go: go-check build-c
 
 $(STATICCHECK): $(ROOT)/mk/go.mk
 	@command -v $(GO) >/dev/null || { echo "make: the Go toolchain ($(GO)) is not installed" >&2; exit 1; }
-	GOBIN=$(GO_TOOLS) $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
+	GOBIN=$(GO_TOOLS) $(RETRY) $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
 	touch $@
 
 lint-go: go-check build-c $(STATICCHECK)

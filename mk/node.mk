@@ -22,7 +22,7 @@ DEMO_TARGETS += demo-node
 # npm ci from the committed package-lock.json (again only when the lock or package.json changes).
 node-deps: $(NODE_DEPS_STAMP)
 $(NODE_DEPS_STAMP): $(NODE_DIR)/package-lock.json $(NODE_DIR)/package.json
-	cd $(NODE_DIR) && npm ci --no-audit --no-fund
+	cd $(NODE_DIR) && $(RETRY) npm ci --no-audit --no-fund
 	touch $@
 
 # Builds the native module (officernd-auth.<platform>.node) and regenerates index.js/index.d.ts;

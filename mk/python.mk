@@ -20,7 +20,7 @@ DEMO_TARGETS += demo-python
 
 python-deps: $(PY_DEPS_STAMP)
 $(PY_DEPS_STAMP): $(PY_DIR)/requirements-dev.txt | venv
-	$(PY) -m pip install --quiet --disable-pip-version-check -r $<
+	$(RETRY) $(PY) -m pip install --quiet --disable-pip-version-check -r $<
 	touch $@
 
 build-python: python-deps $(if $(PY_MANYLINUX),dist-tools)

@@ -12,6 +12,6 @@ if ((${#missing[@]})); then
   echo "installing Debian packages: ${missing[*]}"
   sudo=""
   [[ $(id -u) -eq 0 ]] || sudo="sudo"
-  $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  scripts/retry.sh $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive scripts/retry.sh $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
