@@ -79,14 +79,21 @@ impl TokenClient {
             health: StoreHealth::default(),
         };
         let shared = if config.share_cache {
-            let governor =
-                BUDGETS.get_or_insert((url.clone(), config.client_id.clone()), make_governor);
+            let now = config.clock.now();
+            let governor = BUDGETS.get_or_insert(
+                (url.clone(), config.client_id.clone()),
+                make_governor,
+                |g| local_governor(g, &config).lock().idle(now),
+            );
+            // Clients of these credentials built with different budgets: all follow the
+            // strictest (a client configured for 1 per minute never sends 5).
+            local_governor(&governor, &config).lock().tighten(rule);
             let store = config
                 .store
                 .as_ref()
                 .map(|s| s.describe())
                 .unwrap_or_default();
-            CACHES.get_or_insert((key.clone(), store), || make_shared(governor))
+            CACHES.get_or_insert((key.clone(), store), || make_shared(governor), |_| true)
         } else {
             Arc::new(make_shared(Arc::new(make_governor())))
         };
@@ -208,13 +215,7 @@ impl TokenClient {
     }
 
     fn governor(&self) -> Arc<Local<Governor>> {
-        let config = &self.config;
-        self.shared.governor.get(|parent| match parent {
-            Some(g) => g.clone(),
-            // A parent thread held the budget lock at the fork: assume it was all spent,
-            // rather than risk exceeding the server's limit.
-            None => Governor::spent(rule(config), config.clock.now()),
-        })
+        local_governor(&self.shared.governor, &self.config)
     }
 
     #[cold]
@@ -228,6 +229,8 @@ impl TokenClient {
             counters: &shared.counters,
         };
         let governor = self.governor();
+        // The strictest rule of the clients sharing this budget, for the store's budget too.
+        let rule = governor.lock().rule();
         let store = config.store.as_deref();
         let server = Server {
             config,
@@ -237,7 +240,7 @@ impl TokenClient {
                 governor: &governor,
                 shared: store.map(|s| (s as &dyn SharedBudget, shared.credentials.as_str())),
                 health: &shared.health,
-                rule: rule(config),
+                rule,
             },
             store,
             health: &shared.health,
@@ -260,6 +263,16 @@ impl TokenClient {
             None => shared.flight.get(&call, &server),
         }
     }
+}
+
+/// This process's governor (a forked child's own copy).
+fn local_governor(governor: &PerProcess<Governor>, config: &Config) -> Arc<Local<Governor>> {
+    governor.get(|parent| match parent {
+        Some(g) => g.clone(),
+        // A parent thread held the budget lock at the fork: assume it was all spent,
+        // rather than risk exceeding the server's limit.
+        None => Governor::spent(rule(config), config.clock.now()),
+    })
 }
 
 fn rule(config: &Config) -> QuotaRule {

@@ -66,6 +66,10 @@ pub mod defaults {
 const MAX_TIMEOUT: Duration = Duration::from_secs(600);
 const MAX_WINDOW: Duration = Duration::from_secs(24 * 3600);
 const MAX_RETRIES_LIMIT: u32 = 10;
+/// The budget exists so a loop cannot lock the application out; far above any real endpoint's
+/// limit, and small enough that a typo cannot disable it (nor make the "all spent" budget a
+/// forked child starts with allocate gigabytes).
+const MAX_REQUESTS_LIMIT: u32 = 1000;
 
 /// Validated settings of a client. Built by [`TokenClientBuilder`].
 #[derive(Clone)]
@@ -253,7 +257,10 @@ impl TokenClientBuilder {
         self
     }
     /// Whether clients with the same URL, id, secret, scopes and store share one cache in this
-    /// process (default true). Turn off only to isolate tests or benchmarks.
+    /// process (default true). Turn off only to isolate tests or benchmarks: a client that does
+    /// not share the cache does not share the process's request budget either (it behaves as
+    /// another process would; only a store then shares the budget with it), so N such clients
+    /// of one application may send N times `max_requests` per window.
     pub fn share_cache(mut self, v: bool) -> Self {
         self.share_cache = Some(v);
         self
@@ -414,8 +421,11 @@ impl TokenClientBuilder {
             ));
         }
         let max_requests = self.max_requests.unwrap_or(defaults::MAX_REQUESTS);
-        if max_requests == 0 {
-            return Err(Error::config("max_requests", "must be at least 1"));
+        if !(1..=MAX_REQUESTS_LIMIT).contains(&max_requests) {
+            return Err(Error::config(
+                "max_requests",
+                format!("must be between 1 and {MAX_REQUESTS_LIMIT}"),
+            ));
         }
         let quota_window = self.quota_window.unwrap_or(defaults::QUOTA_WINDOW);
         check_range(
@@ -612,6 +622,11 @@ mod tests {
                 base().request_budget(0, Duration::from_secs(60)),
                 "max_requests",
             ),
+            (
+                base().request_budget(MAX_REQUESTS_LIMIT + 1, Duration::from_secs(60)),
+                "max_requests",
+            ),
+            (base().max_requests(u32::MAX), "max_requests"),
             (base().max_retries(99), "max_retries"),
             (base().binding("two words"), "binding"),
         ];

@@ -48,14 +48,27 @@ impl Exchange {
             .accept_encoding("identity")
             .timeout_connect(Some(config.connect_timeout))
             .timeout_global(Some(config.timeout))
-            // Proxy settings from HTTP_PROXY/HTTPS_PROXY/ALL_PROXY/NO_PROXY.
-            .proxy(ureq::Proxy::try_from_env())
+            // Proxy settings from HTTP_PROXY/HTTPS_PROXY/ALL_PROXY/NO_PROXY, for `https://`
+            // only. Plain `http://` is allowed to loopback alone, so that the secret never
+            // crosses a network in clear: a proxy (another host, or a tunnel it relays in clear)
+            // would carry it there.
+            .proxy(if plain_http(&config.token_url) {
+                None
+            } else {
+                ureq::Proxy::try_from_env()
+            })
             .build();
         let connector =
             DefaultConnector::new().chain(quiet::QuietConnector::new(&config.token_url));
         let agent = Agent::with_parts(agent, connector, DefaultResolver::default());
         Exchange { agent }
     }
+}
+
+/// `http://…` (validated to be loopback) rather than `https://…`.
+fn plain_http(url: &str) -> bool {
+    url.get(..7)
+        .is_some_and(|scheme| scheme.eq_ignore_ascii_case("http://"))
 }
 
 impl Transport for Exchange {

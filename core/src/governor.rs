@@ -348,6 +348,25 @@ impl Governor {
         self.rule.capacity
     }
 
+    /// The rule every client of these credentials in this process follows.
+    pub(crate) fn rule(&self) -> QuotaRule {
+        self.rule
+    }
+
+    /// Another client of these credentials was configured with `rule`: the budget keeps the
+    /// strictest of all (fewest requests, longest window), so no client exceeds its own.
+    pub(crate) fn tighten(&mut self, rule: QuotaRule) {
+        self.rule.capacity = self.rule.capacity.min(rule.capacity);
+        self.rule.window = self.rule.window.max(rule.window);
+    }
+
+    /// Nothing here that must outlive the clients: no slot still counting, no cool-down, no
+    /// outage budget in force.
+    pub(crate) fn idle(&self, now: Instant) -> bool {
+        let at = self.at(now);
+        self.window.held(at) == 0 && at >= self.window.cooldown_until && self.outage.is_none()
+    }
+
     pub(crate) fn last_error(&self) -> Option<&Error> {
         self.last_error.as_ref()
     }

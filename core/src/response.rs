@@ -285,7 +285,9 @@ fn describe_body(body: &[u8], content_type: &Option<String>) -> String {
 /// `Retry-After` is either delay-seconds or an HTTP-date (RFC 9110 §10.2.3).
 pub(crate) fn parse_retry_after(v: &str, now: SystemTime) -> Option<Duration> {
     let v = v.trim();
-    if let Ok(secs) = v.parse::<u64>() {
+    if !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()) {
+        // Delay-seconds too large for u64 is still "a very long time": the cap, not ignored.
+        let secs = v.parse::<u64>().unwrap_or(u64::MAX);
         return Some(Duration::from_secs(secs.min(24 * 3600)));
     }
     let when = httpdate::parse_http_date(v).ok()?;
@@ -624,6 +626,13 @@ mod tests {
         assert_eq!(e.retry_after(), Some(Duration::from_secs(60)));
         assert_eq!(e.status(), Some(429));
         assert_eq!(parse_retry_after("garbage", now), None);
+        // Too large for u64 is still delay-seconds: the 24 h cap, never dropped (a dropped
+        // value would let a 503 be retried at once, a 429 cool down only 60 s).
+        assert_eq!(
+            parse_retry_after("99999999999999999999", now),
+            Some(Duration::from_secs(24 * 3600))
+        );
+        assert_eq!(parse_retry_after("-5", now), None);
     }
 }
 

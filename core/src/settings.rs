@@ -166,7 +166,7 @@ pub const SETTINGS: &[Setting] = &[
         kind: Kind::Count,
         env: None,
         default: "5",
-        doc: "token requests allowed per quota window, counted as the server counts them",
+        doc: "token requests allowed per quota window, counted as the server counts them (1 to 1000)",
     },
     Setting {
         key: Key::QuotaWindow,
@@ -202,7 +202,7 @@ pub const SETTINGS: &[Setting] = &[
         kind: Kind::Flag,
         env: None,
         default: "true",
-        doc: "clients with the same settings share one cache in the process",
+        doc: "clients with the same settings share one cache and one request budget in the process (false: as another process would; for tests)",
     },
     Setting {
         key: Key::Store,
