@@ -16,6 +16,7 @@ use crate::single_flight::{Call, SingleFlight};
 use crate::source::{Server, ServerLocal, StoreFirst};
 use crate::stats::{Counters, Stats};
 use crate::store::{SharedBudget, StoreHealth, StoreKey};
+use crate::sync::CacheSlot;
 use crate::token::Token;
 
 /// A cached, single-flight, quota-aware OfficeRnD token client. Cheap to clone; safe to share
@@ -38,6 +39,9 @@ struct Shared {
     governor: Arc<PerProcess<Governor>>,
     counters: Counters,
     health: StoreHealth,
+    /// The last token this process invalidated: never adopted from the store again, even when
+    /// the store could not delete it (a read-only replica, a directory that refuses deletes).
+    dropped: CacheSlot<[u8; 32]>,
 }
 
 static CACHES: Registry<(StoreKey, String), Shared> = Registry::new();
@@ -77,6 +81,7 @@ impl TokenClient {
             governor,
             counters: Counters::default(),
             health: StoreHealth::default(),
+            dropped: CacheSlot::empty(),
         };
         let shared = if config.share_cache {
             let now = config.clock.now();
@@ -170,6 +175,9 @@ impl TokenClient {
     pub fn invalidate(&self, token: &Token) -> bool {
         let dropped = self.shared.flight.invalidate(token);
         if let Some(store) = &self.config.store {
+            self.shared
+                .dropped
+                .store(Some(Arc::new(StoreKey::token_digest(token.access_token()))));
             self.shared.health.check_write(
                 store.compare_delete(
                     &self.shared.key,
@@ -258,6 +266,7 @@ impl TokenClient {
                     windows: crate::source::windows(config),
                     timeout: config.timeout,
                     server: &server,
+                    dropped: &shared.dropped,
                 },
             ),
             None => shared.flight.get(&call, &server),

@@ -10,6 +10,7 @@ use crate::clock::TimeSource;
 use crate::error::{Error, Result};
 use crate::single_flight::Source;
 use crate::store::{StoreHealth, StoreKey, StoredToken, TokenStore};
+use crate::sync::CacheSlot;
 use crate::token::Token;
 
 /// Waiting for another process's fetch: first look after this long, then doubling up to the max.
@@ -26,6 +27,8 @@ pub(crate) struct StoreFirst<'a> {
     pub timeout: Duration,
     /// What to do when the store has nothing fresh.
     pub server: &'a dyn Source,
+    /// The token this process last invalidated: not adopted again (see `TokenClient::invalidate`).
+    pub dropped: &'a CacheSlot<[u8; 32]>,
 }
 
 impl Source for StoreFirst<'_> {
@@ -130,6 +133,11 @@ impl StoreFirst<'_> {
             self.store.get(self.key, wall),
             "serving from memory; requests fall under the outage budget",
         )??;
+        let digest = StoreKey::token_digest(&stored.access_token);
+        if self.dropped.with(|d| d == Some(&digest)) {
+            // Invalidated here (an API answered 401), though the store still holds it.
+            return None;
+        }
         let left = stored.expires_at.duration_since(wall).ok()?;
         if stored.lifetime < left {
             // Written by something that did not know the lifetime: its windows are unknown.

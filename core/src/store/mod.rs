@@ -57,6 +57,11 @@ impl StoreKey {
         StoreKey(hex(&h.finalize()))
     }
 
+    /// A fingerprint of an access token, to recognise it again without keeping it.
+    pub(crate) fn token_digest(access_token: &str) -> [u8; 32] {
+        Sha256::digest(access_token.as_bytes()).into()
+    }
+
     /// Names the request budget of (token URL, client id) — the unit OfficeRnD rate-limits —
     /// without revealing either.
     pub fn credentials(token_url: &str, client_id: &str) -> String {
