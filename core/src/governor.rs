@@ -236,7 +236,9 @@ impl Governor {
         let reason = match (cooldown, from_server) {
             (true, true) => None,
             (true, false) => Some(
-                "the token endpoint asked to wait before the next request (Retry-After)".into(),
+                "the token endpoint asked to wait before the next request (a 429 or a \
+                 Retry-After, here or in a process sharing the store)"
+                    .into(),
             ),
             (false, _) => Some(format!(
                 "token request budget spent ({} per {} s, counted as the server counts them)",
@@ -448,8 +450,10 @@ impl Quota<'_> {
             Some(SlotGrant::Wait { wait, cooldown }) => {
                 g.refund(local);
                 if cooldown {
-                    // Another process was told to wait: so are we.
-                    g.cool_down(now, wait, true);
+                    // Another process was told to wait: so are we. The store does not say by
+                    // which answer (a 429, or a 5xx with Retry-After), so this process's error
+                    // claims no status it never saw.
+                    g.cool_down(now, wait, false);
                 }
                 Err(g.refusal(wait, cooldown))
             }

@@ -79,11 +79,34 @@ fn a_429_without_retry_after_holds_every_process_sharing_the_store() {
     assert_eq!(a.token().unwrap_err().retry_after(), Some(MINUTE));
     let b = process(builder(&server, &clock), &store);
     let e = b.token().unwrap_err();
-    assert_eq!((e.code(), e.status()), ("rate_limited", Some(429)), "{e}");
+    // Held by the shared cool-down; the 429 was answered to the other process, not this one.
+    assert_eq!((e.code(), e.status()), ("rate_limited", None), "{e}");
+    assert!(e.to_string().contains("asked to wait"), "{e}");
     assert_eq!(server.token_requests(), 1, "the other process did not send");
     clock.advance(MINUTE);
     b.token().unwrap();
     assert_eq!(server.token_requests(), 2);
+}
+
+/// A 503 with `Retry-After` holds the processes sharing the store too, and none of them claims
+/// a 429 that was never answered (the store keeps the pause, not the answer that asked for it).
+#[test]
+fn a_503_retry_after_holds_every_process_without_claiming_a_429() {
+    let server = mock();
+    let clock = ManualClock::new();
+    let store: Arc<dyn TokenStore> = Arc::new(MemoryStore::new());
+    server.push_fault(Fault::StatusWithRetryAfter {
+        status: 503,
+        retry_after: "30".into(),
+    });
+    let a = process(builder(&server, &clock).max_retries(0), &store);
+    let e = a.token().unwrap_err();
+    assert_eq!((e.code(), e.status()), ("http", Some(503)), "{e}");
+    let b = process(builder(&server, &clock), &store);
+    let e = b.token().unwrap_err();
+    assert_eq!((e.code(), e.status()), ("rate_limited", None), "{e}");
+    assert!(e.retry_after().unwrap() <= Duration::from_secs(30), "{e:?}");
+    assert_eq!(server.token_requests(), 1, "the other process did not send");
 }
 
 #[test]
