@@ -100,8 +100,21 @@ impl Window {
         Ok(())
     }
 
-    /// The attempt of slot `id` ended: it counts until `frees_at`, never longer than it was held.
+    /// The attempt of slot `id` ended: it counts until `frees_at` (its end plus one window and
+    /// the margin), as the server counts its arrival. Usually that is shorter than it was held;
+    /// an attempt that overran its deadline (a process paused by SIGSTOP, a VM freeze or a
+    /// debugger between the check and the write) may have sent its request late, so then it
+    /// counts longer, and is counted again if the slot had already been dropped.
     pub(crate) fn finish(&mut self, id: u64, frees_at: u64) {
+        match self.slots.iter_mut().find(|s| s.id == id) {
+            Some(s) => s.frees_at = frees_at,
+            None => self.slots.push(Slot { id, frees_at }),
+        }
+    }
+
+    /// Shortens slot `id` to `frees_at` if it is still held (never adds one): for a budget the
+    /// slot may never have been taken from (the outage budget).
+    pub(crate) fn shorten(&mut self, id: u64, frees_at: u64) {
         if let Some(s) = self.slots.iter_mut().find(|s| s.id == id) {
             s.frees_at = s.frees_at.min(frees_at);
         }
@@ -211,7 +224,7 @@ impl Governor {
         let frees_at = self.at(now + self.rule.after_end());
         self.window.finish(id, frees_at);
         if let Some(o) = &mut self.outage {
-            o.window.finish(id, frees_at);
+            o.window.shorten(id, frees_at);
         }
     }
 
@@ -716,8 +729,23 @@ mod tests {
         );
         w.finish(2, 50);
         assert_eq!(w.take(60, 2, 3, 300), Ok(()));
+        // An attempt that overran its deadline counts from its end, longer than it was held…
         w.finish(3, 999);
-        assert_eq!(w.slots.iter().find(|s| s.id == 3).unwrap().frees_at, 300);
+        assert_eq!(w.slots.iter().find(|s| s.id == 3).unwrap().frees_at, 999);
+        // …and again if its slot was already dropped (the request may arrive only now).
+        assert_eq!(w.take(250, 2, 5, 260), Ok(()));
+        w.finish(1, 1_500);
+        assert_eq!(w.held(900), 2, "slots 1 and 3 count");
+        assert_eq!(
+            w.take(900, 2, 6, 2_000),
+            Err(Wait {
+                ms: 99,
+                cooldown: false
+            })
+        );
+        w.shorten(1, 1_200);
+        w.shorten(42, 1_200);
+        assert_eq!(w.held(1_300), 0, "shortened; nothing added");
         w.cool_down(500);
         assert_eq!(
             w.take(400, 2, 4, 900),

@@ -277,13 +277,11 @@ fn budget_is_shared_through_the_directory() {
     for id in ids {
         a.finish_request_slot("c", id, after, t0, soon()).unwrap();
     }
-    assert_eq!(
+    assert_wait(
         a.take_request_slot("c", 5, hold, t0 + Duration::from_secs(10), soon())
             .unwrap(),
-        SlotGrant::Wait {
-            wait: Duration::from_secs(51),
-            cooldown: false
-        }
+        Duration::from_secs(51),
+        false,
     );
     assert!(matches!(
         b.take_request_slot("c", 5, hold, t0 + after, soon())
@@ -296,12 +294,10 @@ fn budget_is_shared_through_the_directory() {
     ));
     b.start_cooldown("other", Duration::from_secs(7), t0, soon())
         .unwrap();
-    assert_eq!(
+    assert_wait(
         a.take_request_slot("other", 5, hold, t0, soon()).unwrap(),
-        SlotGrant::Wait {
-            wait: Duration::from_secs(7),
-            cooldown: true
-        }
+        Duration::from_secs(7),
+        true,
     );
     fs::remove_dir_all(&d).unwrap();
 }
@@ -413,4 +409,16 @@ fn refusals_are_shared_through_the_directory() {
         None
     );
     fs::remove_dir_all(&d).unwrap();
+}
+
+/// A refusal of about `wait`: the store counts the real time its budget lock took to get as
+/// already gone (a slot never frees early), so a loaded machine takes a few ms off.
+fn assert_wait(got: SlotGrant, wait: Duration, cooldown: bool) {
+    match got {
+        SlotGrant::Wait {
+            wait: w,
+            cooldown: c,
+        } if c == cooldown && w <= wait && w + Duration::from_millis(500) > wait => {}
+        other => panic!("expected a wait of about {wait:?} (cool-down: {cooldown}), got {other:?}"),
+    }
 }

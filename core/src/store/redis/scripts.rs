@@ -72,14 +72,16 @@ return {1, 0, 0}
 "#
 );
 
-/// `governor::Window::finish`. KEYS: budget. ARGV: slot id, ms it still counts.
+/// `governor::Window::finish`: the slot counts from now for the given ms, shorter or longer
+/// than it was held, and again if it was dropped. KEYS: budget. ARGV: slot id, ms it still
+/// counts.
 pub(super) const FINISH_SLOT: &str = concat!(
     lua_now!("3"),
     r#"
-local cur = redis.call('ZSCORE', KEYS[1], ARGV[1])
-if not cur then return 0 end
 local frees = now + tonumber(ARGV[2])
-if frees < tonumber(cur) then redis.call('ZADD', KEYS[1], 'XX', frees, ARGV[1]) end
+redis.call('ZADD', KEYS[1], frees, ARGV[1])
+local last = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
+redis.call('PEXPIRE', KEYS[1], math.max(tonumber(last[2]) - now, 1))
 return 1
 "#
 );
