@@ -98,6 +98,69 @@ func TestFromEnv(t *testing.T) {
 	}
 }
 
+func TestUserAgentNamesTheGoBinding(t *testing.T) {
+	m := mocktest.Get(t)
+	want := "officernd-auth/" + officernd.Version() + " (go)"
+	if _, err := newClient(t, config(m)).Token(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if got := m.LastUserAgent(); got != want {
+		t.Fatalf("New: User-Agent %q, want %q", got, want)
+	}
+	t.Setenv("OFFICERND_STORE_PATH", t.TempDir()) // a cache of its own: FromEnv must send a request
+	c, err := officernd.FromEnv()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	before := m.TokenRequests()
+	if _, err := c.Token(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if m.TokenRequests() != before+1 {
+		t.Fatal("FromEnv's client sent no request")
+	}
+	if got := m.LastUserAgent(); got != want {
+		t.Fatalf("FromEnv: User-Agent %q, want %q", got, want)
+	}
+}
+
+// A fresh cached token is served on the caller's goroutine whatever the context: Token with a
+// deadline allocates exactly what Token without one does (no channel, closure or goroutine), and
+// sends nothing.
+func TestCachedTokenTakesTheFastPathWithADeadline(t *testing.T) {
+	m := mocktest.Get(t)
+	c := newClient(t, config(m))
+	if _, err := c.Token(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	before := m.TokenRequests()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	token := func(ctx context.Context) func() {
+		return func() {
+			if _, err := c.Token(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	plain := testing.AllocsPerRun(50, token(context.Background()))
+	withDeadline := testing.AllocsPerRun(50, token(ctx))
+	if withDeadline != plain {
+		t.Fatalf("a cached token with a deadline: %v allocations, without: %v (a goroutine was started)", withDeadline, plain)
+	}
+	if n := m.TokenRequests() - before; n != 0 {
+		t.Fatalf("%d token requests for cached tokens", n)
+	}
+	s, err := c.Stats()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.CacheHits < 102 {
+		t.Fatalf("%d cache hits, want at least 102", s.CacheHits)
+	}
+}
+
 func TestSixtyFourGoroutinesOnAnEmptyCacheSendOneRequest(t *testing.T) {
 	m := mocktest.Get(t)
 	c := newClient(t, config(m))
