@@ -1,0 +1,94 @@
+// Command go-client is the Go side of the interop check (make test-interop): a program outside
+// the repository (interop/run.sh copies it into a temporary directory whose go.mod requires the
+// module through a replace to the checkout) linking the installed libofficernd_auth through
+// pkg-config. Against a real OAuth 2.0 server (interop/real-server) it gets a token with
+// officernd.FromEnv, gets it again from the cache, calls the server's protected resource through
+// client.Transport, and checks how many token requests this process sent:
+//
+//	go-client -resource URL -expect-requests N
+//
+// It prints the token redacted only, and exits 1 on any failure.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"time"
+
+	officernd "github.com/officernd-auth/officernd-auth/bindings-go"
+)
+
+func main() {
+	resource := flag.String("resource", "", "the protected resource's URL")
+	expect := flag.Uint64("expect-requests", 1, "token requests this process must send")
+	flag.Parse()
+	if err := run(*resource, *expect); err != nil {
+		var e *officernd.Error
+		if errors.As(err, &e) {
+			fmt.Fprintf(os.Stderr, "go-client: [%s] %v (status %d)\n", e.Code, e, e.Status)
+		} else {
+			fmt.Fprintln(os.Stderr, "go-client:", err)
+		}
+		os.Exit(1)
+	}
+}
+
+func run(resource string, expect uint64) error {
+	client, err := officernd.FromEnv()
+	if err != nil {
+		return err
+	}
+	defer client.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+
+	tok, err := client.Token(ctx)
+	if err != nil {
+		return err
+	}
+	again, err := client.Token(ctx)
+	if err != nil {
+		return err
+	}
+	if again.AccessToken() != tok.AccessToken() {
+		return errors.New("the second Token call did not return the cached token")
+	}
+
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, resource, nil)
+	if err != nil {
+		return err
+	}
+	resp, err := (&http.Client{Transport: client.Transport(nil)}).Do(req)
+	if err != nil {
+		return err
+	}
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
+	_ = resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("GET %s: %s", resource, resp.Status)
+	}
+	var me struct {
+		ClientID string `json:"client_id"`
+		Scope    string `json:"scope"`
+	}
+	if err := json.Unmarshal(body, &me); err != nil || me.ClientID != os.Getenv("OFFICERND_CLIENT_ID") {
+		return fmt.Errorf("GET %s: unexpected answer %q", resource, body)
+	}
+
+	stats, err := client.Stats()
+	if err != nil {
+		return err
+	}
+	fmt.Printf("go-client: token %v, GET /api/me -> %d (client_id %s, scope %q), %d token request(s) sent by this process\n",
+		tok, resp.StatusCode, me.ClientID, me.Scope, stats.RequestsSent)
+	if stats.RequestsSent != expect {
+		return fmt.Errorf("%d token requests sent by this process, want %d", stats.RequestsSent, expect)
+	}
+	return nil
+}
