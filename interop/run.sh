@@ -10,12 +10,13 @@
 #   INTEROP_MCS_FLAGS    mcs flags (reference assemblies) the library is built with
 #   RETRY                scripts/retry.sh, for the one download step (go mod tidy)
 # Runs, in order, each program in a fresh temporary directory (mktemp -d, outside the checkout):
+#   0. Go with a wrong secret: the server's invalid_client answer is an oauth error -> 1 request
 #   1. Go, memory store: a token, the cached token, GET /api/me through client.Transport -> 1 request
 #   2. C#, memory store: GET /api/me through HttpClient + OfficeRnDAuthHandler; the server revokes
 #      every token; GET again: the handler's 401 rule fetches one new token -> 2 requests
 #   3. Go then C#, one file store: Go fetches (1 request), C# reads the token from the store (0)
-# and then checks what the server saw: exactly 4 token requests, 4 tokens issued, each token
-# request's User-Agent naming its binding (go, dotnet, dotnet, go), 5 resource calls accepted
+# and then checks what the server saw: exactly 5 token requests, 4 tokens issued, each token
+# request's User-Agent naming its binding (go, go, dotnet, dotnet, go), 5 resource calls accepted
 # and the 1 refused (the revoked token). The client secret is random per run and never printed.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -81,6 +82,8 @@ dotnet_client() {
 
 # ---- the runs ----------------------------------------------------------------------------------
 resource="$url/api/me"
+echo "== 0. Go with a wrong secret: the server's own error answer"
+OFFICERND_CLIENT_SECRET="wrong-$OFFICERND_CLIENT_SECRET" "$work/go-client/go-client" -expect-oauth-error invalid_client
 echo "== 1. Go (memory store)"
 "$work/go-client/go-client" -resource "$resource" -expect-requests 1
 echo "== 2. C# (memory store), HttpClient + OfficeRnDAuthHandler, the server revokes its tokens midway"
@@ -97,9 +100,9 @@ python3 - "$stats" "$version" <<'PY'
 import json, sys
 seen, version = json.loads(sys.argv[1]), sys.argv[2]
 want = {
-    "token_requests": 4,
+    "token_requests": 5,
     "tokens_issued": 4,
-    "user_agents": [f"officernd-auth/{version} ({b})" for b in ("go", "dotnet", "dotnet", "go")],
+    "user_agents": [f"officernd-auth/{version} ({b})" for b in ("go", "go", "dotnet", "dotnet", "go")],
     "resource_accepted": 5,
     "resource_refused": 1,
 }
@@ -107,4 +110,4 @@ bad = {k: (seen.get(k), v) for k, v in want.items() if seen.get(k) != v}
 if bad:
     sys.exit("interop: unexpected " + ", ".join(f"{k} {got!r} (want {w!r})" for k, (got, w) in bad.items()))
 PY
-echo "interop: Go and C# got tokens from a real OAuth 2.0 server that its protected resource accepts; 4 token requests, as expected"
+echo "interop: Go and C# got tokens from a real OAuth 2.0 server that its protected resource accepts; 5 token requests (1 refused), as expected"

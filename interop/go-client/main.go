@@ -7,6 +7,10 @@
 //
 //	go-client -resource URL -expect-requests N
 //
+// With -expect-oauth-error CODE it expects the token request to be refused instead (a wrong
+// secret: the server's own RFC 6749 error answer, read into *officernd.Error), and checks that
+// the error shows no part of the secret.
+//
 // It prints the token redacted only, and exits 1 on any failure.
 package main
 
@@ -19,6 +23,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"strings"
 	"time"
 
 	officernd "github.com/officernd-auth/officernd-auth/bindings-go"
@@ -27,8 +32,13 @@ import (
 func main() {
 	resource := flag.String("resource", "", "the protected resource's URL")
 	expect := flag.Uint64("expect-requests", 1, "token requests this process must send")
+	refused := flag.String("expect-oauth-error", "", "the RFC 6749 error the token request must get")
 	flag.Parse()
-	if err := run(*resource, *expect); err != nil {
+	run := func() error { return run(*resource, *expect) }
+	if *refused != "" {
+		run = func() error { return expectRefusal(*refused) }
+	}
+	if err := run(); err != nil {
 		var e *officernd.Error
 		if errors.As(err, &e) {
 			fmt.Fprintf(os.Stderr, "go-client: [%s] %v (status %d)\n", e.Code, e, e.Status)
@@ -37,6 +47,30 @@ func main() {
 		}
 		os.Exit(1)
 	}
+}
+
+func expectRefusal(code string) error {
+	client, err := officernd.FromEnv()
+	if err != nil {
+		return err
+	}
+	defer client.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	tok, err := client.Token(ctx)
+	if err == nil {
+		return fmt.Errorf("got a token (%v), want the server's %s", tok, code)
+	}
+	var e *officernd.Error
+	if !errors.As(err, &e) || !errors.Is(err, officernd.ErrOAuth) || e.OAuthError != code {
+		return fmt.Errorf("got %v, want an oauth error %s", err, code)
+	}
+	shown := fmt.Sprintf("%v %+v %#v", err, err, e)
+	if secret := os.Getenv("OFFICERND_CLIENT_SECRET"); strings.Contains(shown, secret) {
+		return errors.New("the error shows the client secret")
+	}
+	fmt.Printf("go-client: refused as expected: [%s] status %d, %s: %s\n", e.Code, e.Status, e.OAuthError, e.Description)
+	return nil
 }
 
 func run(resource string, expect uint64) error {
