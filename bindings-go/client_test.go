@@ -98,6 +98,69 @@ func TestFromEnv(t *testing.T) {
 	}
 }
 
+func TestUserAgentNamesTheGoBinding(t *testing.T) {
+	m := mocktest.Get(t)
+	want := "officernd-auth/" + officernd.Version() + " (go)"
+	if _, err := newClient(t, config(m)).Token(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if got := m.LastUserAgent(); got != want {
+		t.Fatalf("New: User-Agent %q, want %q", got, want)
+	}
+	t.Setenv("OFFICERND_STORE_PATH", t.TempDir()) // a cache of its own: FromEnv must send a request
+	c, err := officernd.FromEnv()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	before := m.TokenRequests()
+	if _, err := c.Token(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if m.TokenRequests() != before+1 {
+		t.Fatal("FromEnv's client sent no request")
+	}
+	if got := m.LastUserAgent(); got != want {
+		t.Fatalf("FromEnv: User-Agent %q, want %q", got, want)
+	}
+}
+
+// A fresh cached token is served on the caller's goroutine whatever the context: Token with a
+// deadline allocates exactly what Token without one does (no channel, closure or goroutine), and
+// sends nothing.
+func TestCachedTokenTakesTheFastPathWithADeadline(t *testing.T) {
+	m := mocktest.Get(t)
+	c := newClient(t, config(m))
+	if _, err := c.Token(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	before := m.TokenRequests()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	token := func(ctx context.Context) func() {
+		return func() {
+			if _, err := c.Token(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	plain := testing.AllocsPerRun(50, token(context.Background()))
+	withDeadline := testing.AllocsPerRun(50, token(ctx))
+	if withDeadline != plain {
+		t.Fatalf("a cached token with a deadline: %v allocations, without: %v (a goroutine was started)", withDeadline, plain)
+	}
+	if n := m.TokenRequests() - before; n != 0 {
+		t.Fatalf("%d token requests for cached tokens", n)
+	}
+	s, err := c.Stats()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.CacheHits < 102 {
+		t.Fatalf("%d cache hits, want at least 102", s.CacheHits)
+	}
+}
+
 func TestSixtyFourGoroutinesOnAnEmptyCacheSendOneRequest(t *testing.T) {
 	m := mocktest.Get(t)
 	c := newClient(t, config(m))
@@ -275,13 +338,18 @@ func TestInvalidateAndTokenAfterUnauthorized(t *testing.T) {
 func TestTransportAppliesThe401RuleOnce(t *testing.T) {
 	m := mocktest.Get(t)
 	c := newClient(t, config(m))
-	hc := &http.Client{Transport: c.Transport(nil)}
-	get := func(body io.Reader) int {
+	// The mock answers 401 without reading a request's body and may then close the connection:
+	// a body still being written (chunked) or a later request on that connection would fail with
+	// a broken pipe, which net/http retries only for a replayable body (the last request here has
+	// none). So no keep-alive, and bodies of a known length (written with the headers).
+	hc := &http.Client{Transport: c.Transport(&http.Transport{DisableKeepAlives: true})}
+	get := func(body io.Reader, length int) int {
 		t.Helper()
 		req, err := http.NewRequest("GET", m.URL+"/api/v2/me", body)
 		if err != nil {
 			t.Fatal(err)
 		}
+		req.ContentLength = int64(length)
 		resp, err := hc.Do(req)
 		if err != nil {
 			t.Fatal(err)
@@ -290,13 +358,13 @@ func TestTransportAppliesThe401RuleOnce(t *testing.T) {
 		return resp.StatusCode
 	}
 	before := m.TokenRequests()
-	if got := get(nil); got != http.StatusOK {
+	if got := get(nil, 0); got != http.StatusOK {
 		t.Fatalf("first call: %d", got)
 	}
 	m.Revoke()
 	// 401 with the revoked token: one new token, the request sent again (a strings.Reader body
 	// is replayable: http.NewRequest sets GetBody).
-	if got := get(strings.NewReader("replayable")); got != http.StatusOK {
+	if got := get(strings.NewReader("replayable"), len("replayable")); got != http.StatusOK {
 		t.Fatalf("after revoke: %d, want 200 after one retry", got)
 	}
 	if n := m.TokenRequests() - before; n != 2 {
@@ -304,7 +372,7 @@ func TestTransportAppliesThe401RuleOnce(t *testing.T) {
 	}
 	// A body that cannot be replayed: the 401 is returned, nothing resent, no token request.
 	m.Revoke()
-	if got := get(io.NopCloser(strings.NewReader("once only"))); got != http.StatusUnauthorized {
+	if got := get(io.NopCloser(strings.NewReader("once only")), len("once only")); got != http.StatusUnauthorized {
 		t.Fatalf("non-replayable body after revoke: %d, want the 401", got)
 	}
 	if n := m.TokenRequests() - before; n != 2 {

@@ -165,15 +165,34 @@ func newCError() cError {
 
 func (e cError) free() { C.officernd_error_free(e.p) }
 
-// New builds a client from cfg. It sends no request (a file store's directory is created).
-func New(cfg Config) (*Client, error) {
+// binding is how this package names itself in the User-Agent of token requests
+// ("officernd-auth/<version> (go)").
+const binding = "go"
+
+// newConfig makes a C configuration that names this binding.
+func newConfig(cerr cError) (*C.officernd_config, error) {
 	var conf *C.officernd_config
 	if r := C.officernd_config_new(&conf); r != C.OFFICERND_RESULT_OK {
 		return nil, &Error{Code: Code(r), Message: "officernd_config_new failed"}
 	}
-	defer C.officernd_config_free(conf)
+	name := C.CString(binding)
+	defer C.free(unsafe.Pointer(name))
+	if r := C.officernd_config_set_binding(conf, name, cerr.p); r != C.OFFICERND_RESULT_OK {
+		C.officernd_config_free(conf)
+		return nil, errorFrom(r, cerr)
+	}
+	return conf, nil
+}
+
+// New builds a client from cfg. It sends no request (a file store's directory is created).
+func New(cfg Config) (*Client, error) {
 	cerr := newCError()
 	defer cerr.free()
+	conf, err := newConfig(cerr)
+	if err != nil {
+		return nil, err
+	}
+	defer C.officernd_config_free(conf)
 	for _, kv := range cfg.settings() {
 		name, value := C.CString(kv[0]), C.CString(kv[1])
 		r := C.officernd_config_set(conf, name, value, cerr.p)
@@ -196,8 +215,16 @@ func New(cfg Config) (*Client, error) {
 func FromEnv() (*Client, error) {
 	cerr := newCError()
 	defer cerr.free()
+	conf, err := newConfig(cerr)
+	if err != nil {
+		return nil, err
+	}
+	defer C.officernd_config_free(conf)
+	if r := C.officernd_config_load_env(conf, cerr.p); r != C.OFFICERND_RESULT_OK {
+		return nil, errorFrom(r, cerr)
+	}
 	var ptr *C.officernd_client
-	if r := C.officernd_client_from_env(&ptr, cerr.p); r != C.OFFICERND_RESULT_OK {
+	if r := C.officernd_client_new(conf, &ptr, cerr.p); r != C.OFFICERND_RESULT_OK {
 		return nil, errorFrom(r, cerr)
 	}
 	return newClient(ptr, describe(os.Getenv("OFFICERND_CLIENT_ID"), os.Getenv("OFFICERND_TOKEN_URL"))), nil
@@ -233,14 +260,21 @@ type tokenResult struct {
 // call runs a blocking C call honouring ctx: without a deadline or cancellation it runs on the
 // caller's goroutine; otherwise in its own goroutine while the caller waits for it or for ctx,
 // whichever comes first. A call whose caller gave up still completes (filling the cache for
-// others) and its result is dropped.
-func (c *Client) call(ctx context.Context, f func(*C.officernd_client) (*Token, error)) (*Token, error) {
+// others) and its result is dropped. fast, when given, runs first on the caller's goroutine and
+// never blocks: a token from it is returned without starting a goroutine.
+func (c *Client) call(ctx context.Context, fast, f func(*C.officernd_client) (*Token, error)) (*Token, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	ptr, err := c.h.acquire()
 	if err != nil {
 		return nil, err
+	}
+	if fast != nil {
+		if tok, err := fast(ptr); tok != nil || err != nil {
+			c.h.release()
+			return tok, err
+		}
 	}
 	if ctx.Done() == nil {
 		defer c.h.release()
@@ -260,12 +294,28 @@ func (c *Client) call(ctx context.Context, f func(*C.officernd_client) (*Token, 
 	}
 }
 
-// Token returns a valid token: from the cache when fresh (no I/O), otherwise after one request
-// shared by every concurrent caller. When ctx is cancelled or its deadline passes first, Token
-// returns ctx.Err() at once; the request it started still completes in the background and fills
-// the cache for the next callers. The client's own Timeout bounds the request itself.
+// cached is the cached token when the library's freshness rule lets it be handed out without
+// I/O (officernd_client_cached), or nil: the fast path of Token, no goroutine, no blocking.
+func cached(ptr *C.officernd_client) (*Token, error) {
+	cerr := newCError()
+	defer cerr.free()
+	var t *C.officernd_token
+	if r := C.officernd_client_cached(ptr, &t, cerr.p); r != C.OFFICERND_RESULT_OK {
+		return nil, errorFrom(r, cerr)
+	}
+	if t == nil {
+		return nil, nil
+	}
+	return newToken(t)
+}
+
+// Token returns a valid token: from the cache when fresh (no I/O, no goroutine, on the caller's
+// goroutine), otherwise after one request shared by every concurrent caller. When ctx is
+// cancelled or its deadline passes first, Token returns ctx.Err() at once; the request it
+// started still completes in the background and fills the cache for the next callers. The
+// client's own Timeout bounds the request itself.
 func (c *Client) Token(ctx context.Context) (*Token, error) {
-	return c.call(ctx, func(ptr *C.officernd_client) (*Token, error) {
+	return c.call(ctx, cached, func(ptr *C.officernd_client) (*Token, error) {
 		cerr := newCError()
 		defer cerr.free()
 		var t *C.officernd_token
@@ -318,7 +368,7 @@ func (c *Client) TokenAfterUnauthorized(ctx context.Context, rejected *Token) (*
 	if rejected == nil || rejected.h == nil {
 		return c.Token(ctx)
 	}
-	return c.call(ctx, func(ptr *C.officernd_client) (*Token, error) {
+	return c.call(ctx, nil, func(ptr *C.officernd_client) (*Token, error) {
 		cerr := newCError()
 		defer cerr.free()
 		var t *C.officernd_token

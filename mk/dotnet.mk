@@ -3,9 +3,9 @@
 # Built here with Mono's mcs against the .NET Framework 4.6.1 reference assemblies (the oldest
 # framework that implements netstandard2.0) and Mono's own assemblies only: no NuGet at build
 # time; every type the assembly references is checked to be in netstandard2.0
-# (bindings-dotnet/tools/CheckNetStandard.cs over `monodis --typeref`). The release build of the
-# package uses the .NET SDK (bindings-dotnet/src/OfficeRnD.Auth/OfficeRnD.Auth.csproj and
-# bindings-dotnet/OfficeRnD.Auth.nuspec).
+# (bindings-dotnet/tools/CheckNetStandard.cs over `monodis --typeref`). The .csproj and .nuspec
+# (bindings-dotnet/src/OfficeRnD.Auth/OfficeRnD.Auth.csproj, bindings-dotnet/OfficeRnD.Auth.nuspec)
+# are for a release job with the .NET SDK that the release workflow does not have yet.
 #   make test-dotnet   build, pack target/OfficeRnD.Auth.<version>.nupkg (linux-x64), run the suite
 #                      against the mock (its last line: "N passed, N failed")
 #   make build-dotnet  the assembly and examples/dotnet (what the demo needs)

@@ -281,6 +281,19 @@ enum officernd_result officernd_client_token(const struct officernd_client *clie
                                              struct officernd_error *err);
 
 /**
+ * The cached token, only when the library's freshness rule lets it be handed out without any
+ * I/O (the same rule `officernd_client_token` applies first): `*out` is then a new token handle
+ * (free it with `officernd_token_free`), otherwise NULL — nothing cached, or a token due for
+ * refresh, which `officernd_client_token` would refresh or serve while another caller does.
+ * Never blocks and never sends a request: a binding calls it to answer from the cache on the
+ * caller's thread and hands only a miss to a thread that may block. A hit counts as a cache hit
+ * in the stats. Fails only on a NULL argument (`*out` untouched).
+ */
+enum officernd_result officernd_client_cached(const struct officernd_client *client,
+                                              struct officernd_token **out,
+                                              struct officernd_error *err);
+
+/**
  * Copies the access token of a valid token (see `officernd_client_token`) into `buf` (`len`
  * bytes), NUL-terminated, and its length without the NUL into `*out_n` (`out_n` may be NULL).
  * `OFFICERND_RESULT_BUFFER_TOO_SMALL` when it does not fit: `officernd_error_required_size`
@@ -495,6 +508,19 @@ enum officernd_result officernd_config_set_store(struct officernd_config *config
                                                  const char *store,
                                                  const char *store_path,
                                                  struct officernd_error *err);
+
+/**
+ * For a language binding built on this library (Go, .NET…): names it in the `User-Agent` of
+ * every token request, `officernd-auth/<version> (<binding>)`, instead of `c`, so that the
+ * identity server's logs tell the languages apart. `binding` is a NUL-terminated UTF-8 string,
+ * copied (e.g. `"go"`, `"dotnet"`). Not a setting of the settings table (an application has no
+ * reason to set it): the core checks it when the client is built, which fails with
+ * `OFFICERND_RESULT_CONFIG` and `officernd_error_setting` `"binding"` when it is empty or holds
+ * anything but printable ASCII without spaces.
+ */
+enum officernd_result officernd_config_set_binding(struct officernd_config *config,
+                                                   const char *binding,
+                                                   struct officernd_error *err);
 
 /**
  * Fills the settings not set yet from the environment: `OFFICERND_CLIENT_ID`,

@@ -12,7 +12,8 @@ use crate::stats::officernd_stats;
 use crate::token::officernd_token;
 use crate::util::{OutBuf, out_arg, ref_arg, write_out};
 
-/// The name this binding gives itself in the `User-Agent`.
+/// The name this binding gives itself in the `User-Agent`, unless a binding built on it names
+/// itself (`officernd_config_set_binding`).
 const BINDING: &str = "c";
 
 /// A token client. Created by `officernd_client_new` or `officernd_client_from_env`, freed by
@@ -26,9 +27,10 @@ pub struct officernd_client {
 
 fn build(
     builder: TokenClientBuilder,
+    binding: Option<&str>,
     out: *mut *mut officernd_client,
 ) -> Result<(), crate::error::Failure> {
-    let client = builder.binding(BINDING).build()?;
+    let client = builder.binding(binding.unwrap_or(BINDING)).build()?;
     write_out(
         out,
         Box::into_raw(Box::new(officernd_client { inner: client })),
@@ -48,7 +50,7 @@ pub unsafe extern "C" fn officernd_client_new(
     guard(err, || {
         let cfg = ref_arg(config, "config")?;
         let out = out_arg(out, "out")?;
-        build(cfg.builder.clone(), out)
+        build(cfg.builder.clone(), cfg.binding.as_deref(), out)
     })
 }
 
@@ -63,7 +65,7 @@ pub unsafe extern "C" fn officernd_client_from_env(
 ) -> officernd_result {
     guard(err, || {
         let out = out_arg(out, "out")?;
-        build(TokenClientBuilder::new().with_env()?, out)
+        build(TokenClientBuilder::new().with_env()?, None, out)
     })
 }
 
@@ -94,6 +96,33 @@ pub unsafe extern "C" fn officernd_client_token(
         let out = out_arg(out, "out")?;
         let token = client.inner.token()?;
         write_out(out, officernd_token::boxed(token));
+        Ok(())
+    })
+}
+
+/// The cached token, only when the library's freshness rule lets it be handed out without any
+/// I/O (the same rule `officernd_client_token` applies first): `*out` is then a new token handle
+/// (free it with `officernd_token_free`), otherwise NULL — nothing cached, or a token due for
+/// refresh, which `officernd_client_token` would refresh or serve while another caller does.
+/// Never blocks and never sends a request: a binding calls it to answer from the cache on the
+/// caller's thread and hands only a miss to a thread that may block. A hit counts as a cache hit
+/// in the stats. Fails only on a NULL argument (`*out` untouched).
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn officernd_client_cached(
+    client: *const officernd_client,
+    out: *mut *mut officernd_token,
+    err: *mut officernd_error,
+) -> officernd_result {
+    guard(err, || {
+        let client = ref_arg(client, "client")?;
+        let out = out_arg(out, "out")?;
+        write_out(
+            out,
+            client
+                .inner
+                .cached()
+                .map_or(std::ptr::null_mut(), officernd_token::boxed),
+        );
         Ok(())
     })
 }

@@ -19,6 +19,8 @@ use crate::util::{millis, mut_arg, out_arg, str_arg, write_out};
 /// several threads at once; reusable for any number of `officernd_client_new` calls.
 pub struct officernd_config {
     pub(crate) builder: TokenClientBuilder,
+    /// The binding named in the `User-Agent` (`officernd_config_set_binding`); `c` when unset.
+    pub(crate) binding: Option<String>,
 }
 
 /// Creates an empty configuration (every setting at its default, no id or secret) in `*out`.
@@ -29,6 +31,7 @@ pub unsafe extern "C" fn officernd_config_new(out: *mut *mut officernd_config) -
         let out = out_arg(out, "out")?;
         let cfg = Box::new(officernd_config {
             builder: TokenClientBuilder::new(),
+            binding: None,
         });
         write_out(out, Box::into_raw(cfg));
         Ok(())
@@ -287,6 +290,26 @@ pub unsafe extern "C" fn officernd_config_set_store(
             Some(Path::new(str_arg(store_path, "store_path")?))
         };
         cfg.builder = cfg.builder.clone().store_spec(spec, path)?;
+        Ok(())
+    })
+}
+
+/// For a language binding built on this library (Go, .NET…): names it in the `User-Agent` of
+/// every token request, `officernd-auth/<version> (<binding>)`, instead of `c`, so that the
+/// identity server's logs tell the languages apart. `binding` is a NUL-terminated UTF-8 string,
+/// copied (e.g. `"go"`, `"dotnet"`). Not a setting of the settings table (an application has no
+/// reason to set it): the core checks it when the client is built, which fails with
+/// `OFFICERND_RESULT_CONFIG` and `officernd_error_setting` `"binding"` when it is empty or holds
+/// anything but printable ASCII without spaces.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn officernd_config_set_binding(
+    config: *mut officernd_config,
+    binding: *const c_char,
+    err: *mut officernd_error,
+) -> officernd_result {
+    guard(err, || {
+        let cfg = mut_arg(config, "config")?;
+        cfg.binding = Some(str_arg(binding, "binding")?.to_owned());
         Ok(())
     })
 }

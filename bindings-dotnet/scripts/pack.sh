@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Assembles the OfficeRnD.Auth NuGet package (a zip) for ONE runtime identifier from a built
-# assembly and an installed libofficernd_auth, with the layout the release workflow's
+# assembly and an installed libofficernd_auth, with the layout that
 # `nuget pack` of OfficeRnD.Auth.nuspec gives for that runtime:
 #   bindings-dotnet/scripts/pack.sh OUT.nupkg ASSEMBLY_DIR NATIVE_LIB [RID]
 # ASSEMBLY_DIR holds OfficeRnD.Auth.dll and OfficeRnD.Auth.xml; RID defaults to linux-x64.

@@ -44,6 +44,16 @@ namespace OfficeRnD.Auth.Tests
         }
 
         public static void Reset() { Post("/_mock/reset", null); }
+        /// <summary>Token lifetime of the next tokens issued (Reset restores the default).</summary>
+        public static void Lifetime(int seconds) { Post("/_mock/config", "{\"lifetime\":" + seconds + "}"); }
+
+        /// <summary>The User-Agent of the last token request (nothing else of it is read: its form holds the secret).</summary>
+        public static string LastUserAgent()
+        {
+            var body = Http.GetStringAsync(Url + "/_mock/last_request").Result;
+            var m = Regex.Match(body, "\\[\"user-agent\",\"([^\"]*)\"\\]", RegexOptions.IgnoreCase);
+            return m.Success ? m.Groups[1].Value : null;
+        }
         public static void Revoke() { Post("/_mock/revoke", null); }
         public static void Fault(string json) { Post("/_mock/faults", "[" + json + "]"); }
 

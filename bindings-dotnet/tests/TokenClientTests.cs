@@ -20,6 +20,36 @@ namespace OfficeRnD.Auth.Tests
             using (var r = Http.SendAsync(request).Result) return r.StatusCode;
         }
 
+        /// <summary>
+        /// Runs <paramref name="check"/> while every thread-pool worker is blocked (the pool capped at
+        /// its minimum, one blocking work item per worker), so that work handed to the pool cannot
+        /// run before the pool is released: a task complete on return inside it completed on the
+        /// caller's thread, not by a quick thread-pool hop.
+        /// </summary>
+        private static T WithThreadPoolBusy<T>(Func<T> check)
+        {
+            int maxWorkers, maxIo, minWorkers, minIo;
+            ThreadPool.GetMaxThreads(out maxWorkers, out maxIo);
+            ThreadPool.GetMinThreads(out minWorkers, out minIo);
+            int n = Math.Max(1, minWorkers);
+            Assert.True(ThreadPool.SetMaxThreads(n, maxIo), "cap the thread pool at " + n + " workers");
+            using (var started = new CountdownEvent(n))
+            using (var release = new ManualResetEventSlim())
+            {
+                try
+                {
+                    for (int i = 0; i < n; i++) ThreadPool.QueueUserWorkItem(_ => { started.Signal(); release.Wait(); });
+                    started.Wait();
+                    return check();
+                }
+                finally
+                {
+                    release.Set();
+                    ThreadPool.SetMaxThreads(maxWorkers, maxIo);
+                }
+            }
+        }
+
         [Test]
         public static void TokenIsAcceptedByTheProtectedResource()
         {
@@ -84,11 +114,75 @@ namespace OfficeRnD.Auth.Tests
             {
                 client.GetToken().Dispose();
                 var hits = client.Stats.CacheHits;
-                var task = client.GetTokenAsync(new CancellationTokenSource().Token);
-                Assert.True(task.Status == TaskStatus.RanToCompletion, "completed on return: " + task.Status);
-                task.Result.Dispose();
+                var status = WithThreadPoolBusy(() =>
+                {
+                    var t = client.GetTokenAsync(new CancellationTokenSource().Token);
+                    var onReturn = t.Status;
+                    t.ContinueWith(done => done.Result.Dispose(), TaskContinuationOptions.ExecuteSynchronously);
+                    return onReturn;
+                });
+                Assert.True(status == TaskStatus.RanToCompletion, "completed on return: " + status);
                 Assert.Equal(hits + 1, client.Stats.CacheHits, "a cache hit");
             }
+        }
+
+        [Test]
+        public static void SyncCompletionFollowsTheLibrarysFreshnessRule()
+        {
+            // A 200 s token: the library refreshes it after half its lifetime (RefreshAhead, 300 s
+            // by default, is capped there), so it is fresh now and a cache hit must complete
+            // synchronously, whatever a rule restated from the time left would say.
+            Mock.Reset();
+            Mock.Lifetime(200);
+            using (var client = new TokenClient(Mock.Options()))
+            {
+                using (var first = client.GetToken())
+                    Assert.True(first.ExpiresIn <= TimeSpan.FromSeconds(200), "a short-lived token: " + first.ExpiresIn);
+                var hits = client.Stats.CacheHits;
+                var status = WithThreadPoolBusy(() =>
+                {
+                    var t = client.GetTokenAsync(new CancellationTokenSource().Token);
+                    var onReturn = t.Status;
+                    t.ContinueWith(done => done.Result.Dispose(), TaskContinuationOptions.ExecuteSynchronously);
+                    return onReturn;
+                });
+                Assert.True(status == TaskStatus.RanToCompletion, "completed on return: " + status);
+                Assert.Equal(hits + 1, client.Stats.CacheHits, "a cache hit");
+                Assert.Equal(1L, Mock.TokenRequests, "token requests");
+                // Invalidated, nothing is fresh: the fetch runs off the caller's thread.
+                using (var cached = client.GetToken()) client.Invalidate(cached);
+                Mock.Fault("{\"kind\":\"delay\",\"ms\":300}");
+                var fetch = client.GetTokenAsync(new CancellationTokenSource().Token);
+                Assert.True(!fetch.IsCompleted, "a fetch is not complete on return: " + fetch.Status);
+                fetch.Result.Dispose();
+                Assert.Equal(2L, Mock.TokenRequests, "token requests after the invalidation");
+            }
+        }
+
+        [Test]
+        public static void UserAgentNamesTheDotnetBinding()
+        {
+            Mock.Reset();
+            var want = "officernd-auth/" + TokenClient.NativeVersion + " (dotnet)";
+            using (var client = new TokenClient(Mock.Options()))
+                client.GetToken().Dispose();
+            Assert.Equal(1L, Mock.TokenRequests, "token requests");
+            Assert.Equal(want, Mock.LastUserAgent(), "User-Agent (new TokenClient)");
+            // FromEnvironment, with a file store of its own so that it sends a request.
+            var dir = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "officernd-dotnet-ua-" + Guid.NewGuid().ToString("N"));
+            Environment.SetEnvironmentVariable("OFFICERND_STORE_PATH", dir);
+            try
+            {
+                using (var client = TokenClient.FromEnvironment())
+                    client.GetToken().Dispose();
+            }
+            finally
+            {
+                Environment.SetEnvironmentVariable("OFFICERND_STORE_PATH", null);
+                if (System.IO.Directory.Exists(dir)) System.IO.Directory.Delete(dir, true);
+            }
+            Assert.Equal(2L, Mock.TokenRequests, "token requests");
+            Assert.Equal(want, Mock.LastUserAgent(), "User-Agent (FromEnvironment)");
         }
 
         [Test]

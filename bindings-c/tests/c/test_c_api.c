@@ -634,12 +634,17 @@ static void test_null_and_utf8(void) {
   CHECK_RESULT(officernd_config_set_store(cfg, NULL, NULL, err), OFFICERND_RESULT_NULL_PARAMETER);
   CHECK(strstr(officernd_error_message(err), "`store`") != NULL);
   CHECK_RESULT(officernd_config_load_env(NULL, err), OFFICERND_RESULT_NULL_PARAMETER);
+  CHECK_RESULT(officernd_config_set_binding(NULL, "go", err), OFFICERND_RESULT_NULL_PARAMETER);
+  CHECK_RESULT(officernd_config_set_binding(cfg, NULL, err), OFFICERND_RESULT_NULL_PARAMETER);
+  CHECK(strstr(officernd_error_message(err), "binding") != NULL);
   CHECK_RESULT(officernd_client_new(NULL, &out_client, err), OFFICERND_RESULT_NULL_PARAMETER);
   CHECK_RESULT(officernd_client_new(cfg, NULL, err), OFFICERND_RESULT_NULL_PARAMETER);
   CHECK_RESULT(officernd_client_from_env(NULL, err), OFFICERND_RESULT_NULL_PARAMETER);
   CHECK(out_client == (officernd_client *)&passed);
   CHECK_RESULT(officernd_client_token(NULL, &out_token, err), OFFICERND_RESULT_NULL_PARAMETER);
   CHECK_RESULT(officernd_client_token(client, NULL, err), OFFICERND_RESULT_NULL_PARAMETER);
+  CHECK_RESULT(officernd_client_cached(NULL, &out_token, err), OFFICERND_RESULT_NULL_PARAMETER);
+  CHECK_RESULT(officernd_client_cached(client, NULL, err), OFFICERND_RESULT_NULL_PARAMETER);
   CHECK(out_token == (officernd_token *)&passed);
   CHECK_RESULT(officernd_client_access_token(NULL, buf, sizeof buf, &n, err), OFFICERND_RESULT_NULL_PARAMETER);
   CHECK_RESULT(officernd_client_access_token(client, NULL, 100, &n, err), OFFICERND_RESULT_NULL_PARAMETER);
@@ -687,6 +692,7 @@ static void test_null_and_utf8(void) {
   CHECK(strstr(officernd_error_message(err), "`store`") != NULL);
   CHECK_RESULT(officernd_config_set_store(cfg, "file", bad_utf8, err), OFFICERND_RESULT_INVALID_UTF8);
   CHECK(strstr(officernd_error_message(err), "`store_path`") != NULL);
+  CHECK_RESULT(officernd_config_set_binding(cfg, bad_utf8, err), OFFICERND_RESULT_INVALID_UTF8);
   /* The rejected value was not recorded: building still says client_id is missing. */
   CHECK_RESULT(officernd_client_new(cfg, &out_client, err), OFFICERND_RESULT_CONFIG);
   CHECK(strcmp(officernd_error_setting(err), "client_id") == 0);
@@ -784,13 +790,83 @@ static void test_threads_share_one_request(void) {
 static void test_user_agent(void) {
   char body[8192];
   officernd_client *client = mock_client(DEMO_SECRET);
+  officernd_config *cfg;
+  officernd_error *err = NULL;
   char buf[4200];
   current = "user agent names the binding";
   CHECK(mock_http("POST", "/_mock/reset", NULL, NULL, 0) == 200);
   CHECK_RESULT(officernd_client_access_token(client, buf, sizeof buf, NULL, NULL), OFFICERND_RESULT_OK);
   CHECK(mock_http("GET", "/_mock/last_request", NULL, body, sizeof body) == 200);
-  CHECK(strstr(body, "(c)") != NULL);
+  CHECK(strstr(body, "(c)\"") != NULL);
   officernd_client_free(client);
+
+  current = "a binding built on the C library names itself (officernd_config_set_binding)";
+  CHECK_RESULT(officernd_error_new(&err), OFFICERND_RESULT_OK);
+  cfg = mock_config(DEMO_SECRET);
+  CHECK_RESULT(officernd_config_set_binding(cfg, "go", err), OFFICERND_RESULT_OK);
+  client = NULL;
+  CHECK_RESULT(officernd_client_new(cfg, &client, err), OFFICERND_RESULT_OK);
+  CHECK_RESULT(officernd_client_access_token(client, buf, sizeof buf, NULL, err), OFFICERND_RESULT_OK);
+  CHECK(mock_http("GET", "/_mock/last_request", NULL, body, sizeof body) == 200);
+  CHECK(strstr(body, "\"officernd-auth/" OFFICERND_AUTH_VERSION " (go)\"") != NULL);
+  CHECK(strstr(body, "(c)\"") == NULL);
+  officernd_client_free(client);
+  /* The core checks the name when the client is built, naming "binding". */
+  CHECK_RESULT(officernd_config_set_binding(cfg, "two words", err), OFFICERND_RESULT_OK);
+  client = (officernd_client *)&passed;
+  CHECK_RESULT(officernd_client_new(cfg, &client, err), OFFICERND_RESULT_CONFIG);
+  CHECK(client == (officernd_client *)&passed);
+  CHECK(officernd_error_setting(err) != NULL && strcmp(officernd_error_setting(err), "binding") == 0);
+  CHECK_RESULT(officernd_config_set_binding(cfg, "", err), OFFICERND_RESULT_OK);
+  CHECK_RESULT(officernd_client_new(cfg, &client, err), OFFICERND_RESULT_CONFIG);
+  officernd_config_free(cfg);
+  officernd_error_free(err);
+}
+
+/* officernd_client_cached: the core's freshness rule, no I/O. */
+static void test_cached(void) {
+  officernd_client *client = mock_client(DEMO_SECRET);
+  officernd_token *cached = (officernd_token *)&passed, *token = NULL, *again = NULL;
+  officernd_error *err = NULL;
+  officernd_stats stats;
+  char a[4096], b[4096];
+  bool dropped = false;
+  unsigned long long hits;
+
+  current = "officernd_client_cached";
+  CHECK_RESULT(officernd_error_new(&err), OFFICERND_RESULT_OK);
+  CHECK(mock_http("POST", "/_mock/reset", NULL, NULL, 0) == 200);
+  /* Nothing cached: NULL, and no request (it never fetches). */
+  CHECK_RESULT(officernd_client_cached(client, &cached, err), OFFICERND_RESULT_OK);
+  CHECK(cached == NULL);
+  CHECK(mock_stat("token_requests") == 0);
+  CHECK_RESULT(officernd_client_token(client, &token, err), OFFICERND_RESULT_OK);
+  CHECK(mock_stat("token_requests") == 1);
+  CHECK_RESULT(officernd_client_stats(client, &stats, err), OFFICERND_RESULT_OK);
+  hits = (unsigned long long)stats.cache_hits;
+  /* A fresh token: the cached one, counted as a cache hit, still no request. */
+  CHECK_RESULT(officernd_client_cached(client, &cached, err), OFFICERND_RESULT_OK);
+  CHECK(cached != NULL);
+  if (cached != NULL && token != NULL) {
+    CHECK_RESULT(officernd_token_access_token(token, a, sizeof a, NULL, err), OFFICERND_RESULT_OK);
+    CHECK_RESULT(officernd_token_access_token(cached, b, sizeof b, NULL, err), OFFICERND_RESULT_OK);
+    CHECK(strcmp(a, b) == 0);
+    CHECK_RESULT(officernd_token_authorization_header(cached, b, sizeof b, NULL, err), OFFICERND_RESULT_OK);
+    CHECK(mock_call_api(b) == 200);
+  }
+  CHECK(mock_stat("token_requests") == 1);
+  CHECK_RESULT(officernd_client_stats(client, &stats, err), OFFICERND_RESULT_OK);
+  CHECK((unsigned long long)stats.cache_hits == hits + 1);
+  /* Invalidated: nothing fresh any more, and still no request. */
+  CHECK_RESULT(officernd_client_invalidate(client, token, &dropped, err), OFFICERND_RESULT_OK);
+  CHECK(dropped);
+  CHECK_RESULT(officernd_client_cached(client, &again, err), OFFICERND_RESULT_OK);
+  CHECK(again == NULL);
+  CHECK(mock_stat("token_requests") == 1);
+  officernd_token_free(cached);
+  officernd_token_free(token);
+  officernd_client_free(client);
+  officernd_error_free(err);
 }
 
 /* ---- Stores ------------------------------------------------------------------------------ */
@@ -1145,6 +1221,7 @@ int main(void) {
   test_buffer_too_small();
   test_threads_share_one_request();
   test_user_agent();
+  test_cached();
   {
     char dir[4096];
     make_temp_dir(dir, sizeof dir);

@@ -40,13 +40,13 @@ namespace OfficeRnD.Auth
         internal static extern int officernd_client_new(ConfigHandle config, out ClientHandle client, ErrorHandle err);
 
         [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
-        internal static extern int officernd_client_from_env(out ClientHandle client, ErrorHandle err);
-
-        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
         internal static extern void officernd_client_free(IntPtr client);
 
         [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
         internal static extern int officernd_client_token(ClientHandle client, out TokenHandle token, ErrorHandle err);
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern int officernd_client_cached(ClientHandle client, out TokenHandle token, ErrorHandle err);
 
         [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
         internal static extern int officernd_client_invalidate(ClientHandle client, TokenHandle token,
@@ -67,6 +67,12 @@ namespace OfficeRnD.Auth
 
         [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
         internal static extern int officernd_config_set(ConfigHandle config, byte[] name, byte[] value, ErrorHandle err);
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern int officernd_config_set_binding(ConfigHandle config, byte[] binding, ErrorHandle err);
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern int officernd_config_load_env(ConfigHandle config, ErrorHandle err);
 
         [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
         internal static extern IntPtr officernd_result_name(uint result);

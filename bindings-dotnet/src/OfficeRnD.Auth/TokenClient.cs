@@ -13,40 +13,30 @@ namespace OfficeRnD.Auth
     public sealed class TokenClient : IDisposable
     {
         private readonly ClientHandle _handle;
-        // Below this much validity left on the cached token a call may refresh (block on I/O), so
-        // GetTokenAsync runs it off the caller's thread. The refresh point is at most RefreshAhead
-        // (+10 % jitter) before expiry, so above this bound a call is a cache hit.
-        private readonly TimeSpan _syncAbove;
+        // How this library names itself in the User-Agent of token requests ("officernd-auth/<version> (dotnet)").
+        private static readonly byte[] Binding = Native.Utf8("dotnet", "binding");
 
         /// <summary>Builds a client from options (no network I/O).</summary>
         /// <exception cref="OfficeRnDAuthException">Code <see cref="ErrorCode.Config"/>, naming the setting.</exception>
         public TokenClient(TokenClientOptions options)
         {
             if (options == null) throw new ArgumentNullException(nameof(options));
-            _syncAbove = SyncAbove(options.RefreshAhead);
             using (var err = ErrorHandle.Create())
+            using (var config = NewConfig(err))
             {
-                ConfigHandle config;
-                Check(Native.officernd_config_new(out config), err);
-                using (config)
+                foreach (var kv in options.ToSettings())
                 {
-                    foreach (var kv in options.ToSettings())
-                    {
-                        byte[] name = Native.Utf8(kv.Key, kv.Key), value = Native.Utf8(kv.Value, kv.Key);
-                        try { Check(Native.officernd_config_set(config, name, value, err), err); }
-                        finally { Array.Clear(value, 0, value.Length); }
-                    }
-                    ClientHandle client;
-                    Check(Native.officernd_client_new(config, out client, err), err);
-                    _handle = client;
+                    byte[] name = Native.Utf8(kv.Key, kv.Key), value = Native.Utf8(kv.Value, kv.Key);
+                    try { Check(Native.officernd_config_set(config, name, value, err), err); }
+                    finally { Array.Clear(value, 0, value.Length); }
                 }
+                _handle = NewClient(config, err);
             }
         }
 
         private TokenClient(ClientHandle handle)
         {
             _handle = handle;
-            _syncAbove = SyncAbove(null);
         }
 
         /// <summary>
@@ -56,10 +46,10 @@ namespace OfficeRnD.Auth
         public static TokenClient FromEnvironment()
         {
             using (var err = ErrorHandle.Create())
+            using (var config = NewConfig(err))
             {
-                ClientHandle client;
-                Check(Native.officernd_client_from_env(out client, err), err);
-                return new TokenClient(client);
+                Check(Native.officernd_config_load_env(config, err), err);
+                return new TokenClient(NewClient(config, err));
             }
         }
 
@@ -82,19 +72,35 @@ namespace OfficeRnD.Auth
         }
 
         /// <summary>
-        /// A valid token. A fresh cached token completes synchronously; a fetch runs off the caller's
-        /// thread. Cancelling returns at once (the task is cancelled) while the fetch goes on and
-        /// still fills the cache for the next caller.
+        /// A valid token. A fresh cached token completes synchronously (the library's freshness rule
+        /// says when: <c>officernd_client_cached</c>, no I/O); a fetch runs off the caller's thread.
+        /// Cancelling returns at once (the task is cancelled) while the fetch goes on and still
+        /// fills the cache for the next caller.
         /// </summary>
         public Task<Token> GetTokenAsync(CancellationToken cancellationToken = default(CancellationToken))
         {
             if (cancellationToken.IsCancellationRequested) return Canceled<Token>(cancellationToken);
-            if (IsFresh())
-            {
-                try { return Task.FromResult(GetToken()); }
-                catch (Exception e) { return Failed<Token>(e); }
-            }
+            Token cached;
+            try { cached = TryGetCached(); }
+            catch (Exception e) { return Failed<Token>(e); }
+            if (cached != null) return Task.FromResult(cached);
             return OffThread(GetToken, cancellationToken);
+        }
+
+        /// <summary>
+        /// The cached token when the library's freshness rule lets it be handed out without any I/O,
+        /// otherwise null (nothing cached, or due for refresh). Never blocks, never sends a request.
+        /// </summary>
+        internal Token TryGetCached()
+        {
+            using (var err = ErrorHandle.Create())
+            {
+                TokenHandle token;
+                int rc = Native.officernd_client_cached(Handle, out token, err);
+                if (rc != 0) { if (token != null) token.Dispose(); throw OfficeRnDAuthException.From(rc, err); }
+                if (token == null || token.IsInvalid) { if (token != null) token.Dispose(); return null; }
+                return Wrap(token);
+            }
         }
 
         /// <summary>The <c>Authorization</c> header value, <c>"Bearer …"</c> (see <see cref="GetTokenAsync"/>).</summary>
@@ -176,23 +182,22 @@ namespace OfficeRnD.Auth
             }
         }
 
-        private static TimeSpan SyncAbove(TimeSpan? refreshAhead)
+        /// <summary>A native configuration that names this library in the User-Agent.</summary>
+        private static ConfigHandle NewConfig(ErrorHandle err)
         {
-            var ahead = refreshAhead ?? TimeSpan.FromSeconds(300);
-            return TimeSpan.FromTicks(ahead.Ticks + ahead.Ticks / 5) + TimeSpan.FromSeconds(5);
+            ConfigHandle config;
+            Check(Native.officernd_config_new(out config), err);
+            try { Check(Native.officernd_config_set_binding(config, Binding, err), err); }
+            catch { config.Dispose(); throw; }
+            return config;
         }
 
-        private bool IsFresh()
+        private static ClientHandle NewClient(ConfigHandle config, ErrorHandle err)
         {
-            try
-            {
-                var left = Stats.ExpiresIn;
-                return left.HasValue && left.Value > _syncAbove;
-            }
-            catch (OfficeRnDAuthException)
-            {
-                return false; // the call itself will report what is wrong, off the caller's thread
-            }
+            ClientHandle client;
+            int rc = Native.officernd_client_new(config, out client, err);
+            if (rc != 0) { if (client != null) client.Dispose(); throw OfficeRnDAuthException.From(rc, err); }
+            return client;
         }
 
         private static Token Wrap(TokenHandle handle)

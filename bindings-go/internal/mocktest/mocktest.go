@@ -10,6 +10,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"strings"
 	"testing"
 )
 
@@ -107,6 +108,24 @@ func (m *Mock) Me(authorization string) int {
 	}
 	_ = resp.Body.Close()
 	return resp.StatusCode
+}
+
+// LastUserAgent is the User-Agent header of the last token request the mock received (the
+// secret in that request's form is not read).
+func (m *Mock) LastUserAgent() string {
+	m.t.Helper()
+	var last struct {
+		Headers [][2]string `json:"headers"`
+	}
+	if err := json.Unmarshal(m.do("GET", "/_mock/last_request", nil), &last); err != nil {
+		m.t.Fatal(err)
+	}
+	for _, h := range last.Headers {
+		if strings.EqualFold(h[0], "User-Agent") {
+			return h[1]
+		}
+	}
+	return ""
 }
 
 // String names the mock.
