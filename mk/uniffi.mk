@@ -41,7 +41,8 @@ test-uniffi: mock uniffi-generate
 	@echo "== Kotlin tests (bindings-uniffi/kotlin, JUnit 5) against the mock"
 	scripts/with-mock.sh $(UNIFFI_MVN) -f bindings-uniffi/kotlin/pom.xml test
 	@echo "== Python smoke test of the uniffi-generated module"
-	UNIFFI_PYTHON_DIR=$(UNIFFI_GEN)/python python3 -m unittest -v bindings-uniffi/python/test_uniffi_smoke.py
+	UNIFFI_PYTHON_DIR=$(UNIFFI_GEN)/python scripts/with-mock.sh --no-rate-limit -- \
+	  python3 -m unittest -v bindings-uniffi/python/test_uniffi_smoke.py
 
 demo-uniffi:
 	@echo "== Kotlin (UniFFI) example: TokenClient.fromEnv(), two calls, HttpClient to the API"
