@@ -33,7 +33,7 @@ SCOPES = "officernd.api.read officernd.api.write"
 def mock_url() -> str:
     url = os.environ.get("OFFICERND_MOCK_URL")
     if not url:
-        raise SystemExit("OFFICERND_MOCK_URL is not set: run through scripts/with-mock.sh --no-rate-limit -- (make bench-python)")
+        raise SystemExit("OFFICERND_MOCK_URL is not set: run through scripts/with-mock.sh (make bench-python)")
     return url
 
 

@@ -40,7 +40,9 @@ def launcher_url() -> str:
     """The run's mock (scripts/with-mock.sh), which starts and stops the tests' own."""
     url = os.environ.get("OFFICERND_MOCK_URL")
     if not url:
-        raise RuntimeError("OFFICERND_MOCK_URL is not set: run the suite through scripts/with-mock.sh (make test-python)")
+        raise RuntimeError(
+            "OFFICERND_MOCK_URL is not set: run the tests through scripts/with-mock.sh (make test-python)"
+        )
     return url
 
 
