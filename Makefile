@@ -12,7 +12,7 @@ ROOT := $(abspath .)
 CARGO ?= cargo
 export CARGO_TERM_COLOR ?= never
 
-# The mock identity server every suite and the demo start (each on its own free loopback port).
+# The mock identity server binary: scripts/with-mock.sh starts it for every suite and the demo.
 MOCK_BIN := $(ROOT)/target/debug/officernd-mock-identity
 CLI_BIN := $(ROOT)/target/debug/officernd-auth
 export OFFICERND_MOCK_BIN := $(MOCK_BIN)

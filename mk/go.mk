@@ -51,7 +51,7 @@ lint-go: go-check build-c $(STATICCHECK)
 
 # -p 1: the packages' tests share one mock (counts of token requests are per test, in sequence).
 test-go: go-check mock build-c
-	cd $(GO_DIR) && $(GO_ENV) $(ROOT)/bindings-c/tests/with-mock.sh $(GO) test -race -count=1 -p 1 ./...
+	cd $(GO_DIR) && $(GO_ENV) $(ROOT)/scripts/with-mock.sh --no-rate-limit -- $(GO) test -race -count=1 -p 1 ./...
 	$(MAKE) --no-print-directory test-go-static
 
 test-go-static: go-check mock build-c

@@ -39,7 +39,7 @@ test-node: mock node-deps
 	cd $(NODE_DIR) && $(NODE_BIN)/napi build --platform
 	@cd $(NODE_DIR) && git diff --exit-code -- $(NODE_GENERATED) || { \
 	  echo "bindings-node: the regenerated $(NODE_GENERATED) differ from the committed ones: commit them" >&2; exit 1; }
-	cd $(NODE_DIR) && node --test --test-reporter=spec __test__/*.test.js __test__/*.test.mjs
+	cd $(NODE_DIR) && $(ROOT)/scripts/with-mock.sh node --test --test-reporter=spec __test__/*.test.js __test__/*.test.mjs
 
 # No build needed: the .d.ts files are checked in.
 lint-node: node-deps
@@ -52,4 +52,4 @@ demo-node:
 
 bench-node: mock node-deps
 	cd $(NODE_DIR) && $(NODE_BIN)/napi build --platform --release
-	cd $(NODE_DIR) && node bench/run.mjs
+	cd $(NODE_DIR) && $(ROOT)/scripts/with-mock.sh node bench/run.mjs

@@ -49,7 +49,7 @@ lint-python: build-python
 	cd $(PY_DIR) && $(PY) -m mypy.stubtest officernd_auth
 
 test-python: mock build-python
-	cd $(PY_DIR) && OFFICERND_PY_WHEEL=$(PY_WHEEL_DIR) $(PY) -m pytest
+	cd $(PY_DIR) && OFFICERND_PY_WHEEL=$(PY_WHEEL_DIR) $(ROOT)/scripts/with-mock.sh $(PY) -m pytest
 
 demo-python:
 	@echo "== Python example: TokenClient.from_env(), two token() calls, urllib + httpx adapter"
@@ -57,7 +57,7 @@ demo-python:
 
 # Benchmarks (not part of `make test`): writes bindings-python/BENCHMARKS-python.md.
 bench-python: mock build-python
-	$(PY) $(PY_DIR)/bench/bench.py --out $(PY_DIR)/BENCHMARKS-python.md
+	$(ROOT)/scripts/with-mock.sh --no-rate-limit -- $(PY) $(PY_DIR)/bench/bench.py --out $(PY_DIR)/BENCHMARKS-python.md
 
 # Not part of `make test`: that the extension compiles for a free-threaded CPython 3.14 (no GIL,
 # no stable ABI: PyO3 ignores the abi3 feature there), described by a PyO3 config file instead of

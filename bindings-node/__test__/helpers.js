@@ -1,15 +1,13 @@
 'use strict'
 // Test helpers: the mock identity server from testkit, one per test file (or per test where a
 // clean cache matters: a new port is a new token URL, so a new cache key in core).
+//
+// The suite runs under scripts/with-mock.sh (make test-node does that): the run's mock starts
+// each test's own over HTTP (POST /_mock/servers), so no test starts the binary or reads its output.
 
 const { spawn } = require('node:child_process')
-const fs = require('node:fs')
 const net = require('node:net')
-const path = require('node:path')
 const readline = require('node:readline')
-
-const MOCK_BIN =
-  process.env.OFFICERND_MOCK_BIN || path.resolve(__dirname, '../../target/debug/officernd-mock-identity')
 
 const DEMO = Object.freeze({
   clientId: 'demo-client-id',
@@ -17,39 +15,39 @@ const DEMO = Object.freeze({
   scopes: ['officernd.api.read', 'officernd.api.write'],
 })
 
-/** Starts the mock on a free port and waits for its "listening on" line (no sleeps). */
+// with-mock.sh also exports the demo app's OFFICERND_* settings for its command; the tests set the
+// ones they mean to read (fromEnv), so they start from none.
+for (const name of ['OFFICERND_TOKEN_URL', 'OFFICERND_CLIENT_ID', 'OFFICERND_CLIENT_SECRET', 'OFFICERND_SCOPES']) {
+  delete process.env[name]
+}
+
+async function request(method, url, body) {
+  const res = await fetch(url, {
+    method,
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  })
+  const text = await res.text()
+  if (!res.ok) throw new Error(`mock ${method} ${url}: HTTP ${res.status} ${text}`)
+  return text ? JSON.parse(text) : null
+}
+
+/** The run's mock (scripts/with-mock.sh), which starts and stops the tests' own. */
+function launcherUrl() {
+  const url = process.env.OFFICERND_MOCK_URL
+  if (!url) throw new Error('OFFICERND_MOCK_URL is not set: run the suite through scripts/with-mock.sh (make test-node)')
+  return url
+}
+
+/**
+ * Starts a mock of one's own (its own port and counters); `args` are the mock binary's flags
+ * (testkit/README.md), e.g. `['--no-rate-limit']`. Resolves once it accepts connections.
+ */
 async function startMock(args = []) {
-  if (!fs.existsSync(MOCK_BIN)) {
-    throw new Error(`mock identity server not built: ${MOCK_BIN} (run: make mock)`)
-  }
-  const child = spawn(MOCK_BIN, ['--port', '0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
-  let stderr = ''
-  child.stderr.on('data', (d) => {
-    stderr += d
-  })
-  const lines = readline.createInterface({ input: child.stdout })
-  const url = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`mock did not start in 30 s: ${stderr}`)), 30_000)
-    lines.once('line', (line) => {
-      clearTimeout(timer)
-      const m = /listening on (http:\/\/\S+)$/.exec(line)
-      m ? resolve(m[1]) : reject(new Error(`unexpected mock output: ${line}`))
-    })
-    child.once('exit', (code) => {
-      clearTimeout(timer)
-      reject(new Error(`mock exited (${code}): ${stderr}`))
-    })
-  })
-  const control = async (method, p, body) => {
-    const res = await fetch(url + p, {
-      method,
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    })
-    if (!res.ok) throw new Error(`mock ${method} ${p}: HTTP ${res.status}`)
-    const text = await res.text()
-    return text ? JSON.parse(text) : null
-  }
+  const launcher = launcherUrl()
+  const { url, port } = await request('POST', `${launcher}/_mock/servers`, { args })
+  const control = (method, p, body) => request(method, url + p, body)
+  let stopped
   return {
     url,
     tokenUrl: `${url}/oauth/token`,
@@ -59,11 +57,10 @@ async function startMock(args = []) {
     reset: () => control('POST', '/_mock/reset'),
     revoke: () => control('POST', '/_mock/revoke'),
     config: (cfg) => control('POST', '/_mock/config', cfg),
-    async stop() {
-      if (child.exitCode !== null) return
-      const exited = new Promise((r) => child.once('exit', r))
-      child.kill('SIGTERM')
-      await exited
+    /** Resolves once the server has stopped (its port is closed); idempotent. */
+    stop() {
+      stopped ??= request('DELETE', `${launcher}/_mock/servers/${port}`)
+      return stopped
     },
   }
 }
@@ -167,4 +164,4 @@ function demoOptions(mock, extra = {}) {
   return { ...DEMO, tokenUrl: mock.tokenUrl, ...extra }
 }
 
-module.exports = { startMock, startRedis, freePort, runNode, demoOptions, DEMO, MOCK_BIN }
+module.exports = { startMock, startRedis, freePort, runNode, demoOptions, DEMO }

@@ -6,7 +6,7 @@
 //   3. process start + one token + one API call vs `node -e` with a hand-written fetch
 // The machine is shared: every round measures each candidate once, interleaved, and the tables
 // give medians over rounds (per-round ratios too, which cancel most of the drift between rounds).
-// Run with a release build: `make bench-node` (needs the mock: `make mock`).
+// Run with a release build: `make bench-node` (runs it under scripts/with-mock.sh).
 import { createRequire } from 'node:module'
 import { execFileSync } from 'node:child_process'
 import fs from 'node:fs'

@@ -8,7 +8,7 @@
 
     python bench/bench.py [--out BENCHMARKS-python.md]
 
-Starts its own mock identity server (--no-rate-limit) from $OFFICERND_MOCK_BIN or target/debug.
+Runs against the mock identity server of scripts/with-mock.sh --no-rate-limit (make bench-python).
 """
 
 import argparse
@@ -25,21 +25,16 @@ import urllib.request
 from pathlib import Path
 from typing import Callable, Dict, List, Optional, Tuple
 
-ROOT = Path(__file__).resolve().parents[2]
 CLIENT_ID = "demo-client-id"
 SECRET = "demo-client-secret-s3cr3t"
 SCOPES = "officernd.api.read officernd.api.write"
 
 
-def start_mock() -> Tuple[subprocess.Popen, str]:
-    binary = os.environ.get("OFFICERND_MOCK_BIN") or str(ROOT / "target/debug/officernd-mock-identity")
-    proc = subprocess.Popen([binary, "--port", "0", "--no-rate-limit"], stdout=subprocess.PIPE, text=True)
-    assert proc.stdout is not None
-    line = proc.stdout.readline().strip()
-    if "listening on http" not in line:
-        proc.kill()
-        raise SystemExit(f"mock did not start: {line!r}")
-    return proc, line.rsplit(" ", 1)[-1]
+def mock_url() -> str:
+    url = os.environ.get("OFFICERND_MOCK_URL")
+    if not url:
+        raise SystemExit("OFFICERND_MOCK_URL is not set: run through scripts/with-mock.sh (make bench-python)")
+    return url
 
 
 def ns_per_call(fn: Callable[[], object], number: int = 200_000, repeat: int = 7) -> float:
@@ -191,14 +186,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     ap.add_argument("--out", type=Path)
     ap.add_argument("--runs", type=int, default=20)
     args = ap.parse_args(argv)
-    proc, url = start_mock()
-    try:
-        token_url = url + "/oauth/token"
-        calls = in_process(token_url)
-        procs = processes(token_url, args.runs)
-    finally:
-        proc.terminate()
-        proc.wait()
+    token_url = mock_url() + "/oauth/token"
+    calls = in_process(token_url)
+    procs = processes(token_url, args.runs)
     text = report(calls, procs, args.runs)
     print(text)
     if args.out:

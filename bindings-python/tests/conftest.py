@@ -1,8 +1,10 @@
-"""Fixtures: the mock identity server from testkit, started on a free loopback port, and a real
-redis-server for the Redis store tests.
+"""Fixtures: a fresh mock identity server (testkit) per test, and a real redis-server for the Redis
+store tests.
 
-The mock binary comes from $OFFICERND_MOCK_BIN (the Makefile exports it) or target/debug. A missing
-binary (mock or redis-server) is an error, never a skip: no test may pass without the server.
+The suite runs under scripts/with-mock.sh (make test-python does that), which starts the run's
+mock and exports its URL; each test's own mock is asked of that one over HTTP (POST
+/_mock/servers), so no test starts the binary or reads its output. Without the run's mock, or
+without redis-server, the tests fail: no test may pass without the server, nothing is skipped.
 """
 
 import json
@@ -12,41 +14,48 @@ import socket
 import subprocess
 import threading
 import urllib.request
-from pathlib import Path
 from typing import Any, Iterator, Optional
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
 DEMO_ID = "demo-client-id"
 DEMO_SECRET = "demo-client-secret-s3cr3t"
 DEMO_SCOPES = "officernd.api.read officernd.api.write"
 
+# with-mock.sh also exports the demo app's OFFICERND_* settings for its command; the tests here set
+# the ones they mean to read (test_client.py::test_from_env), so they start from none.
+for _name in ("OFFICERND_TOKEN_URL", "OFFICERND_CLIENT_ID", "OFFICERND_CLIENT_SECRET", "OFFICERND_SCOPES"):
+    os.environ.pop(_name, None)
 
-def mock_binary() -> str:
-    path = os.environ.get("OFFICERND_MOCK_BIN") or str(ROOT / "target" / "debug" / "officernd-mock-identity")
-    if not os.access(path, os.X_OK):
-        raise RuntimeError(f"mock identity server not built: {path} (run: make mock)")
-    return path
+
+def _request(method: str, url: str, body: Optional[Any] = None) -> Any:
+    data = None if body is None else json.dumps(body).encode()
+    req = urllib.request.Request(url, data=data, method=method, headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=10) as resp:
+        raw = resp.read()
+    return json.loads(raw) if raw.strip() else None
+
+
+def launcher_url() -> str:
+    """The run's mock (scripts/with-mock.sh), which starts and stops the tests' own."""
+    url = os.environ.get("OFFICERND_MOCK_URL")
+    if not url:
+        raise RuntimeError(
+            "OFFICERND_MOCK_URL is not set: run the tests through scripts/with-mock.sh (make test-python)"
+        )
+    return url
 
 
 class Mock:
-    """One running mock identity server and its control API."""
+    """A mock identity server of one's own (its own port and counters) and its control API.
+
+    `args` are the mock binary's flags (testkit/README.md), e.g. "--no-rate-limit".
+    """
 
     def __init__(self, *args: str) -> None:
-        self.proc = subprocess.Popen(
-            [mock_binary(), "--port", "0", *args],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            text=True,
-        )
-        assert self.proc.stdout is not None
-        # The server prints exactly one line once it accepts connections: that is the sync point.
-        line = self.proc.stdout.readline().strip()
-        if "listening on http" not in line:
-            self.proc.kill()
-            raise RuntimeError(f"mock identity server did not start: {line!r}")
-        self.url = line.rsplit(" ", 1)[-1]
+        started = _request("POST", launcher_url() + "/_mock/servers", {"args": list(args)})
+        self.url: str = started["url"]
+        self.port: int = started["port"]
         self.token_url = self.url + "/oauth/token"
 
     def client_kwargs(self, **extra: Any) -> "dict[str, Any]":
@@ -57,13 +66,7 @@ class Mock:
         return kw
 
     def _call(self, method: str, path: str, body: Optional[Any] = None) -> Any:
-        data = None if body is None else json.dumps(body).encode()
-        req = urllib.request.Request(
-            self.url + path, data=data, method=method, headers={"Content-Type": "application/json"}
-        )
-        with urllib.request.urlopen(req, timeout=10) as resp:
-            raw = resp.read()
-        return json.loads(raw) if raw.strip() else None
+        return _request(method, self.url + path, body)
 
     def stats(self) -> "dict[str, int]":
         return self._call("GET", "/_mock/stats")
@@ -90,14 +93,8 @@ class Mock:
             return e.code
 
     def stop(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-        if self.proc.stdout:
-            self.proc.stdout.close()
+        """Answered once the server has stopped (its port is closed)."""
+        _request("DELETE", f"{launcher_url()}/_mock/servers/{self.port}")
 
 
 @pytest.fixture

@@ -1,18 +1,16 @@
 """Smoke test of the UniFFI-generated Python module (ctypes; distinct from the pyo3 package).
 
-Runs with the standard library only:
-    OFFICERND_MOCK_BIN=... UNIFFI_PYTHON_DIR=bindings-uniffi/generated/python \
+Runs with the standard library only, against the mock of scripts/with-mock.sh (make test-uniffi):
+    UNIFFI_PYTHON_DIR=bindings-uniffi/generated/python scripts/with-mock.sh --no-rate-limit -- \
         python3 -m unittest -v bindings-uniffi/python/test_uniffi_smoke.py
 UNIFFI_PYTHON_DIR holds the generated officernd_auth_uniffi.py next to libofficernd_auth_uniffi.so
-(the Makefile copies the library there). Every test talks to a mock identity server of its own class.
+(the Makefile copies the library there). The tests count the token requests they cause themselves.
 """
 
 import datetime
 import json
 import os
-import subprocess
 import sys
-import threading
 import unittest
 import urllib.error
 import urllib.request
@@ -28,18 +26,13 @@ SCOPES = ["officernd.api.read", "officernd.api.write"]
 
 
 class Mock:
-    """One officernd-mock-identity on a free port; synchronised on its "listening on" line."""
+    """The mock identity server of scripts/with-mock.sh (OFFICERND_MOCK_URL) and its control API."""
 
-    def __init__(self, *args):
-        binary = os.environ["OFFICERND_MOCK_BIN"]
-        self.proc = subprocess.Popen([binary, "--port", "0", *args], stdout=subprocess.PIPE, text=True)
-        line = self.proc.stdout.readline()
-        if "listening on http" not in line:
-            self.proc.kill()
-            raise RuntimeError(f"mock did not start: {line!r}")
-        self.url = line.rsplit(" ", 1)[1].strip()
+    def __init__(self):
+        self.url = os.environ.get("OFFICERND_MOCK_URL")
+        if not self.url:
+            raise RuntimeError("OFFICERND_MOCK_URL is not set: run through scripts/with-mock.sh (make test-uniffi)")
         self.token_url = self.url + "/oauth/token"
-        threading.Thread(target=self.proc.stdout.read, daemon=True).start()
 
     def stats(self):
         with urllib.request.urlopen(self.url + "/_mock/stats") as r:
@@ -66,19 +59,11 @@ class Mock:
         req = urllib.request.Request(self.url + "/_mock/revoke", data=b"{}", method="POST")
         urllib.request.urlopen(req).close()
 
-    def close(self):
-        self.proc.terminate()
-        self.proc.wait(timeout=10)
-
 
 class UniffiPythonSmoke(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.mock = Mock("--no-rate-limit")
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.mock.close()
+        cls.mock = Mock()
 
     def config(self, secret=CLIENT_SECRET, **kw):
         return oa.TokenClientConfig(

@@ -4,7 +4,9 @@
 //!
 //! Rust tests use [`MockServer`] in-process (it runs its own runtime on a background thread and
 //! has a blocking API); other languages run the `officernd-mock-identity` binary and drive it
-//! through the HTTP control API under `/_mock/` (see the README).
+//! through the HTTP control API under `/_mock/` (see the README), which also starts fresh
+//! servers in the same process for suites whose tests each need their own
+//! (`POST /_mock/servers`).
 //!
 //! ```no_run
 //! use officernd_auth_testkit::{Fault, MockConfig, MockServer};
@@ -24,6 +26,7 @@ mod redis_server;
 mod resource;
 mod responses;
 mod server;
+mod spawn;
 mod state;
 mod token_endpoint;
 
@@ -35,3 +38,4 @@ pub use config::{
 pub use faults::Fault;
 pub use redis_server::{RedisOptions, RedisServer, unrelated_ca_pem};
 pub use server::MockServer;
+pub use spawn::MockFlags;

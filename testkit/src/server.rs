@@ -14,7 +14,7 @@ use tokio::sync::watch;
 use crate::config::{MockConfig, RateLimit};
 use crate::faults::Fault;
 use crate::state::SharedState;
-use crate::{control, resource, token_endpoint};
+use crate::{control, resource, spawn, token_endpoint};
 
 /// After shutdown is asked, how long open requests (a long `Delay` fault, say) may take before
 /// the runtime is dropped under them. Keeps `drop(server)` from hanging a test.
@@ -179,6 +179,7 @@ fn router(state: Arc<SharedState>) -> Router {
         .route("/oauth/token", any(token_endpoint::token))
         .route("/api/v2/me", get(resource::me))
         .merge(control::routes())
+        .merge(spawn::routes())
         .with_state(state)
 }
 

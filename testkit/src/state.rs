@@ -25,6 +25,9 @@ pub(crate) struct SharedState {
     /// When the server started: arrivals are reported as offsets from it.
     started: Instant,
     inner: Mutex<Inner>,
+    /// Servers started through `POST /_mock/servers` (their own lock; [`SharedState::reset`]
+    /// leaves them alone).
+    pub(crate) children: crate::spawn::Children,
 }
 
 struct Inner {
@@ -90,6 +93,7 @@ impl SharedState {
                 last_form: None,
                 last_headers: None,
             }),
+            children: crate::spawn::Children::default(),
         }
     }
 

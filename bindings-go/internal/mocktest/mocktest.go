@@ -1,5 +1,5 @@
 // Package mocktest talks to the mock identity server (testkit/) the Go tests run against:
-// scripts/with-mock.sh (or bindings-c/tests/with-mock.sh) starts it and exports its URL and the
+// scripts/with-mock.sh starts it (make test-go) and exports its URL and the
 // demo application's credentials. Without them the tests fail: nothing is skipped.
 package mocktest
 

@@ -2,45 +2,18 @@
 //! other languages and the demo. Prints one line once listening, runs until SIGINT/SIGTERM.
 
 use std::io::Write;
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::time::Duration;
 
 use clap::Parser;
-use officernd_auth_testkit::{App, DEFAULT_LIFETIME_SECS, MockConfig, MockServer, RateLimit};
+use officernd_auth_testkit::{MockFlags, MockServer};
 
 /// Mock of the OfficeRnD identity server (POST /oauth/token) for tests and demos.
 #[derive(Parser, Debug)]
 #[command(name = "officernd-mock-identity", version)]
 struct Args {
-    /// Address to listen on; loopback only (the mock hands out tokens to anyone who asks).
-    #[arg(long, default_value_t = IpAddr::V4(Ipv4Addr::LOCALHOST), value_parser = loopback)]
-    bind: IpAddr,
-
-    /// Port to listen on; 0 picks a free one (read it from stdout or --url-file).
-    #[arg(long, default_value_t = 0)]
-    port: u16,
-
-    /// An application as ID:SECRET:SCOPE1,SCOPE2; repeatable. Default: the demo app.
-    #[arg(long = "app", value_name = "ID:SECRET:SCOPES")]
-    apps: Vec<App>,
-
-    /// expires_in of issued tokens, in seconds.
-    #[arg(long, default_value_t = DEFAULT_LIFETIME_SECS, allow_negative_numbers = true)]
-    lifetime: i64,
-
-    /// Token requests allowed per client id per window.
-    #[arg(long, default_value_t = 5)]
-    rate_limit: u32,
-
-    /// Rate-limit window, in seconds.
-    #[arg(long, default_value_t = 60)]
-    rate_window: u64,
-
-    /// Disable the rate limit.
-    #[arg(long, conflicts_with_all = ["rate_limit", "rate_window"])]
-    no_rate_limit: bool,
+    #[command(flatten)]
+    server: MockFlags,
 
     /// Once listening, write the base URL to this file (atomically: readers never see it half
     /// written), so scripts can wait for the file instead of parsing stdout.
@@ -50,19 +23,6 @@ struct Args {
     /// Log each request to stderr (never secrets, at most a token prefix).
     #[arg(short, long)]
     verbose: bool,
-}
-
-fn loopback(s: &str) -> Result<IpAddr, String> {
-    let ip: IpAddr = s
-        .parse()
-        .map_err(|_| format!("{s:?} is not an IP address (use 127.0.0.1 or ::1)"))?;
-    if ip.is_loopback() {
-        Ok(ip)
-    } else {
-        Err(format!(
-            "{ip} is not a loopback address; the mock only listens on loopback (127.0.0.0/8 or ::1)"
-        ))
-    }
 }
 
 fn main() -> ExitCode {
@@ -82,18 +42,8 @@ fn main() -> ExitCode {
 }
 
 fn run(args: Args) -> Result<(), String> {
-    let mut config = MockConfig {
-        bind: SocketAddr::new(args.bind, args.port),
-        token_lifetime_secs: args.lifetime,
-        rate_limit: (!args.no_rate_limit).then_some(RateLimit {
-            max_requests: args.rate_limit,
-            window: Duration::from_secs(args.rate_window),
-        }),
-        ..MockConfig::default()
-    };
-    if !args.apps.is_empty() {
-        config.apps = args.apps;
-    }
+    let config = args.server.config();
+    let bind = config.bind;
 
     // Signal handlers go in before we announce ourselves, so a script that sends SIGTERM right
     // after reading the line is never met by the default (non-zero) disposition.
@@ -106,8 +56,7 @@ fn run(args: Args) -> Result<(), String> {
         shutdown_signal().map_err(|e| format!("cannot install signal handlers: {e}"))?
     };
 
-    let server = MockServer::start(config)
-        .map_err(|e| format!("cannot listen on {}:{}: {e}", args.bind, args.port))?;
+    let server = MockServer::start(config).map_err(|e| format!("cannot listen on {bind}: {e}"))?;
     if let Some(path) = &args.url_file {
         write_atomically(path, &server.url())
             .map_err(|e| format!("cannot write {}: {e}", path.display()))?;

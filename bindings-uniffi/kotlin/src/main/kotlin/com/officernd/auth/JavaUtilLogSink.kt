@@ -19,7 +19,11 @@ import java.util.logging.Logger
  * ```
  */
 class JavaUtilLogSink : LogSink {
-    override fun log(level: LogLevel, target: String, message: String) {
+    override fun log(
+        level: LogLevel,
+        target: String,
+        message: String,
+    ) {
         val logger = Logger.getLogger(loggerName(target))
         val julLevel = julLevel(level)
         // Source class = the Rust target: JUL would otherwise walk the stack to the JNA callback.
@@ -48,13 +52,14 @@ class JavaUtilLogSink : LogSink {
         fun loggerName(target: String): String = target.replace("::", ".")
 
         @JvmStatic
-        fun julLevel(level: LogLevel): Level = when (level) {
-            LogLevel.ERROR -> Level.SEVERE
-            LogLevel.WARN -> Level.WARNING
-            LogLevel.INFO -> Level.INFO
-            LogLevel.DEBUG -> Level.FINE
-            LogLevel.TRACE -> Level.FINEST
-        }
+        fun julLevel(level: LogLevel): Level =
+            when (level) {
+                LogLevel.ERROR -> Level.SEVERE
+                LogLevel.WARN -> Level.WARNING
+                LogLevel.INFO -> Level.INFO
+                LogLevel.DEBUG -> Level.FINE
+                LogLevel.TRACE -> Level.FINEST
+            }
 
         /** The finest [LogLevel] whose records [logger] would publish (by its effective level). */
         @JvmStatic

@@ -58,9 +58,10 @@ class ErrorsTest {
 
     @Test
     fun `config error names the setting`() {
-        val e = assertThrows<OfficeRnDAuthException.Config> {
-            TokenClient(TokenClientConfig(clientId = "", clientSecret = ClientSecret("x")))
-        }
+        val e =
+            assertThrows<OfficeRnDAuthException.Config> {
+                TokenClient(TokenClientConfig(clientId = "", clientSecret = ClientSecret("x")))
+            }
         assertEquals("config", e.code())
         assertEquals("client_id", e.setting)
         assertTrue(e.reason.isNotEmpty())
@@ -87,9 +88,10 @@ class ErrorsTest {
 
     @Test
     fun `invalid_scope is an oauth error`() {
-        val e = assertThrows<OfficeRnDAuthException.OAuth> {
-            client(scopes = listOf("officernd.api.admin")).token()
-        }
+        val e =
+            assertThrows<OfficeRnDAuthException.OAuth> {
+                client(scopes = listOf("officernd.api.admin")).token()
+            }
         assertEquals(400, e.status)
         assertEquals("invalid_scope", e.error)
     }
@@ -188,61 +190,101 @@ class ErrorsTest {
     )
 
     @TestFactory
-    fun `each server answer maps to its subclass and code literal`(): List<DynamicTest> = listOf(
-        Case("wrong secret", null, OfficeRnDAuthException.OAuth::class.java, "oauth",
-            { client(secret = "not-the-secret").token() }) {
-            it as OfficeRnDAuthException.OAuth
-            assertEquals(401, it.status)
-            assertEquals("invalid_client", it.error)
-            assertFalse(it.retryable)
-        },
-        Case("unknown scope", null, OfficeRnDAuthException.OAuth::class.java, "oauth",
-            { client(scopes = listOf("officernd.api.admin")).token() }) {
-            it as OfficeRnDAuthException.OAuth
-            assertEquals(400, it.status)
-            assertEquals("invalid_scope", it.error)
-        },
-        Case("injected 503", """[{"kind":"status","status":503}]""",
-            OfficeRnDAuthException.Http::class.java, "http", { client().token() }) {
-            it as OfficeRnDAuthException.Http
-            assertEquals(503, it.status)
-            assertTrue(it.retryable)
-        },
-        Case("injected 429", """[{"kind":"too_many_requests","retry_after":"7"}]""",
-            OfficeRnDAuthException.RateLimited::class.java, "rate_limited", { client().token() }) {
-            it as OfficeRnDAuthException.RateLimited
-            assertTrue(it.fromServer)
-            assertEquals(Duration.ofSeconds(7), it.retryAfter)
-        },
-        Case("connection reset", """[{"kind":"connection_reset"}]""",
-            OfficeRnDAuthException.Transport::class.java, "transport", { client().token() }) {
-            it as OfficeRnDAuthException.Transport
-            assertTrue(it.detail.isNotEmpty())
-        },
-        Case("delay past the timeout", """[{"kind":"delay","ms":2000}]""",
-            OfficeRnDAuthException.Timeout::class.java, "timeout",
-            { client(timeout = Duration.ofMillis(300)).token() }) {
-            it as OfficeRnDAuthException.Timeout
-            assertEquals(Duration.ofMillis(300), it.after)
-        },
-        Case("malformed JSON", """[{"kind":"malformed_json"}]""",
-            OfficeRnDAuthException.InvalidResponse::class.java, "invalid_response", { client().token() }) {
-            it as OfficeRnDAuthException.InvalidResponse
-            assertEquals(200, it.status)
-        },
-        Case("empty client id", null, OfficeRnDAuthException.Config::class.java, "config",
-            { TokenClient(TokenClientConfig(clientId = "", clientSecret = ClientSecret("x"))) }) {
-            it as OfficeRnDAuthException.Config
-            assertEquals("client_id", it.setting)
-        },
-    ).map { case ->
-        DynamicTest.dynamicTest(case.name) {
-            assertEquals(200, mock.post("/_mock/reset", "{}").statusCode())
-            case.faults?.let { mock.faults(it) }
-            val e = assertThrows<OfficeRnDAuthException> { case.call() }
-            assertEquals(case.expected, e.javaClass, "${case.name}: $e")
-            assertEquals(case.code, e.code())
-            case.fields(e)
+    fun `each server answer maps to its subclass and code literal`(): List<DynamicTest> =
+        listOf(
+            Case(
+                "wrong secret",
+                null,
+                OfficeRnDAuthException.OAuth::class.java,
+                "oauth",
+                { client(secret = "not-the-secret").token() },
+            ) {
+                it as OfficeRnDAuthException.OAuth
+                assertEquals(401, it.status)
+                assertEquals("invalid_client", it.error)
+                assertFalse(it.retryable)
+            },
+            Case(
+                "unknown scope",
+                null,
+                OfficeRnDAuthException.OAuth::class.java,
+                "oauth",
+                { client(scopes = listOf("officernd.api.admin")).token() },
+            ) {
+                it as OfficeRnDAuthException.OAuth
+                assertEquals(400, it.status)
+                assertEquals("invalid_scope", it.error)
+            },
+            Case(
+                "injected 503",
+                """[{"kind":"status","status":503}]""",
+                OfficeRnDAuthException.Http::class.java,
+                "http",
+                { client().token() },
+            ) {
+                it as OfficeRnDAuthException.Http
+                assertEquals(503, it.status)
+                assertTrue(it.retryable)
+            },
+            Case(
+                "injected 429",
+                """[{"kind":"too_many_requests","retry_after":"7"}]""",
+                OfficeRnDAuthException.RateLimited::class.java,
+                "rate_limited",
+                { client().token() },
+            ) {
+                it as OfficeRnDAuthException.RateLimited
+                assertTrue(it.fromServer)
+                assertEquals(Duration.ofSeconds(7), it.retryAfter)
+            },
+            Case(
+                "connection reset",
+                """[{"kind":"connection_reset"}]""",
+                OfficeRnDAuthException.Transport::class.java,
+                "transport",
+                { client().token() },
+            ) {
+                it as OfficeRnDAuthException.Transport
+                assertTrue(it.detail.isNotEmpty())
+            },
+            Case(
+                "delay past the timeout",
+                """[{"kind":"delay","ms":2000}]""",
+                OfficeRnDAuthException.Timeout::class.java,
+                "timeout",
+                { client(timeout = Duration.ofMillis(300)).token() },
+            ) {
+                it as OfficeRnDAuthException.Timeout
+                assertEquals(Duration.ofMillis(300), it.after)
+            },
+            Case(
+                "malformed JSON",
+                """[{"kind":"malformed_json"}]""",
+                OfficeRnDAuthException.InvalidResponse::class.java,
+                "invalid_response",
+                { client().token() },
+            ) {
+                it as OfficeRnDAuthException.InvalidResponse
+                assertEquals(200, it.status)
+            },
+            Case(
+                "empty client id",
+                null,
+                OfficeRnDAuthException.Config::class.java,
+                "config",
+                { TokenClient(TokenClientConfig(clientId = "", clientSecret = ClientSecret("x"))) },
+            ) {
+                it as OfficeRnDAuthException.Config
+                assertEquals("client_id", it.setting)
+            },
+        ).map { case ->
+            DynamicTest.dynamicTest(case.name) {
+                assertEquals(200, mock.post("/_mock/reset", "{}").statusCode())
+                case.faults?.let { mock.faults(it) }
+                val e = assertThrows<OfficeRnDAuthException> { case.call() }
+                assertEquals(case.expected, e.javaClass, "${case.name}: $e")
+                assertEquals(case.code, e.code())
+                case.fields(e)
+            }
         }
-    }
 }

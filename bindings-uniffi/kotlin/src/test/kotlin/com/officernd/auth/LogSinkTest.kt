@@ -14,11 +14,20 @@ import java.util.logging.Logger
 
 /** Core's log records on the JVM: `setLogSink`, and the java.util.logging adapter. */
 class LogSinkTest {
-    data class Line(val level: LogLevel, val target: String, val message: String)
+    data class Line(
+        val level: LogLevel,
+        val target: String,
+        val message: String,
+    )
 
     class Capture : LogSink {
         val lines = CopyOnWriteArrayList<Line>()
-        override fun log(level: LogLevel, target: String, message: String) {
+
+        override fun log(
+            level: LogLevel,
+            target: String,
+            message: String,
+        ) {
             lines.add(Line(level, target, message))
         }
     }
@@ -31,7 +40,10 @@ class LogSinkTest {
     /** Port 1 on loopback: nothing listens there, every connection is refused at once. */
     private val deadRedis = "redis://:$redisPassword@127.0.0.1:1/0"
 
-    private fun client(mock: MockServer, store: Store? = null) = TokenClient(
+    private fun client(
+        mock: MockServer,
+        store: Store? = null,
+    ) = TokenClient(
         TokenClientConfig(
             clientId = MockServer.CLIENT_ID,
             clientSecret = ClientSecret(MockServer.CLIENT_SECRET),
@@ -80,9 +92,10 @@ class LogSinkTest {
             val own = sink.lines.filter { it.target.startsWith("officernd_auth") }
             assertTrue(own.any { it.level == LogLevel.DEBUG && it.message.contains("requesting a token") }, "$own")
             assertTrue(own.any { it.level == LogLevel.INFO && it.message.contains(token.redacted()) }, "$own")
-            val fromDependencies = sink.lines.filter {
-                !it.target.startsWith("officernd_auth") && it.level >= LogLevel.DEBUG
-            }
+            val fromDependencies =
+                sink.lines.filter {
+                    !it.target.startsWith("officernd_auth") && it.level >= LogLevel.DEBUG
+                }
             assertEquals(emptyList<Line>(), fromDependencies)
             for (line in sink.lines) {
                 assertFalse(line.message.contains(token.accessToken()), "access token in: $line")
@@ -99,11 +112,16 @@ class LogSinkTest {
     @Test
     fun `a sink that throws does not fail the call`() {
         MockServer("--no-rate-limit").use { mock ->
-            setLogSink(object : LogSink {
-                override fun log(level: LogLevel, target: String, message: String) {
-                    throw IllegalStateException("broken sink")
-                }
-            }, LogLevel.TRACE)
+            setLogSink(
+                object : LogSink {
+                    override fun log(
+                        level: LogLevel,
+                        target: String,
+                        message: String,
+                    ): Unit = throw IllegalStateException("broken sink")
+                },
+                LogLevel.TRACE,
+            )
             assertTrue(client(mock).token().accessToken().isNotEmpty())
         }
     }
@@ -111,13 +129,16 @@ class LogSinkTest {
     @Test
     fun `JavaUtilLogSink publishes the outage warning on the officernd_auth JUL loggers`() {
         val published = CopyOnWriteArrayList<LogRecord>()
-        val handler = object : Handler() {
-            override fun publish(record: LogRecord) {
-                published.add(record)
+        val handler =
+            object : Handler() {
+                override fun publish(record: LogRecord) {
+                    published.add(record)
+                }
+
+                override fun flush() {}
+
+                override fun close() {}
             }
-            override fun flush() {}
-            override fun close() {}
-        }
         // Held in a local: JUL keeps loggers only weakly.
         val root = Logger.getLogger(JavaUtilLogSink.ROOT_LOGGER)
         root.addHandler(handler)
@@ -144,17 +165,18 @@ class LogSinkTest {
     fun `JUL levels map to the finest level they publish`() {
         val parent = Logger.getLogger("officernd_auth_test_parent")
         val child = Logger.getLogger("officernd_auth_test_parent.child")
-        val cases = mapOf(
-            Level.OFF to LogLevel.ERROR,
-            Level.SEVERE to LogLevel.ERROR,
-            Level.WARNING to LogLevel.WARN,
-            Level.INFO to LogLevel.INFO,
-            Level.CONFIG to LogLevel.INFO,
-            Level.FINE to LogLevel.DEBUG,
-            Level.FINER to LogLevel.DEBUG,
-            Level.FINEST to LogLevel.TRACE,
-            Level.ALL to LogLevel.TRACE,
-        )
+        val cases =
+            mapOf(
+                Level.OFF to LogLevel.ERROR,
+                Level.SEVERE to LogLevel.ERROR,
+                Level.WARNING to LogLevel.WARN,
+                Level.INFO to LogLevel.INFO,
+                Level.CONFIG to LogLevel.INFO,
+                Level.FINE to LogLevel.DEBUG,
+                Level.FINER to LogLevel.DEBUG,
+                Level.FINEST to LogLevel.TRACE,
+                Level.ALL to LogLevel.TRACE,
+            )
         for ((jul, expected) in cases) {
             parent.level = jul
             assertEquals(expected, JavaUtilLogSink.levelEnabledFor(child), "inherited $jul")

@@ -11,7 +11,9 @@ import java.util.concurrent.TimeUnit
  * Synchronised on its "Ready to accept connections" log line, never on a sleep. A missing
  * redis-server is a failure, not a skip (CI installs it from scripts/apt-packages.txt).
  */
-class RedisServer(val password: String) : AutoCloseable {
+class RedisServer(
+    val password: String,
+) : AutoCloseable {
     private val process: Process
     val port: Int = ServerSocket(0).use { it.localPort }
 
@@ -19,19 +21,30 @@ class RedisServer(val password: String) : AutoCloseable {
     val url: String get() = "redis://:$password@127.0.0.1:$port/0"
 
     init {
-        process = try {
-            ProcessBuilder(
-                "redis-server", "--bind", "127.0.0.1", "--port", port.toString(),
-                "--save", "", "--appendonly", "no", "--requirepass", password,
-            ).redirectErrorStream(true).start()
-        } catch (e: IOException) {
-            throw AssertionError("redis-server is required by the Redis store test (apt-get install redis-server)", e)
-        }
+        process =
+            try {
+                ProcessBuilder(
+                    "redis-server",
+                    "--bind",
+                    "127.0.0.1",
+                    "--port",
+                    port.toString(),
+                    "--save",
+                    "",
+                    "--appendonly",
+                    "no",
+                    "--requirepass",
+                    password,
+                ).redirectErrorStream(true).start()
+            } catch (e: IOException) {
+                throw AssertionError("redis-server is required by the Redis store test (apt-get install redis-server)", e)
+            }
         val reader = BufferedReader(InputStreamReader(process.inputStream))
         val seen = StringBuilder()
         while (true) {
-            val line = reader.readLine()
-                ?: throw AssertionError("redis-server exited before it was ready:\n$seen")
+            val line =
+                reader.readLine()
+                    ?: throw AssertionError("redis-server exited before it was ready:\n$seen")
             seen.appendLine(line)
             if (line.contains("Ready to accept connections")) break
         }

@@ -110,14 +110,21 @@ class TokenClientTest {
         assertEquals("[redacted]", cfg.clientSecret.toString())
 
         val badSecret = "wrong-secret-value-xyz123"
-        val err = assertThrows<OfficeRnDAuthException.OAuth> {
-            TokenClient(config(secret = badSecret, shareCache = false)).token()
-        }
-        val printed = listOf(
-            cfg.toString(), cfg.clientSecret.toString(), client.toString(), token.toString(),
-            client.stats().toString(), err.toString(), err.message.toString(),
-            err.stackTraceToString(),
-        )
+        val err =
+            assertThrows<OfficeRnDAuthException.OAuth> {
+                TokenClient(config(secret = badSecret, shareCache = false)).token()
+            }
+        val printed =
+            listOf(
+                cfg.toString(),
+                cfg.clientSecret.toString(),
+                client.toString(),
+                token.toString(),
+                client.stats().toString(),
+                err.toString(),
+                err.message.toString(),
+                err.stackTraceToString(),
+            )
         for (s in printed) {
             assertFalse(s.contains(secret), "secret in: $s")
             assertFalse(s.contains(badSecret), "secret in: $s")
@@ -129,7 +136,9 @@ class TokenClientTest {
     }
 
     @Test
-    fun `a file store shares the token between clients that share no memory`(@TempDir dir: Path) {
+    fun `a file store shares the token between clients that share no memory`(
+        @TempDir dir: Path,
+    ) {
         val store = Store("file", dir.toString())
         val before = mock.tokenRequests()
         val a = TokenClient(config(shareCache = false).copy(store = store))
@@ -174,22 +183,24 @@ class ConcurrencyTest {
             val ready = CountDownLatch(threads)
             val go = CountDownLatch(1)
             try {
-                val futures = (1..threads).map {
-                    pool.submit<String> {
-                        // Each thread builds its own client: same settings, one shared cache.
-                        val client = TokenClient(
-                            TokenClientConfig(
-                                clientId = MockServer.CLIENT_ID,
-                                clientSecret = ClientSecret(MockServer.CLIENT_SECRET),
-                                scopes = MockServer.SCOPES,
-                                tokenUrl = mock.tokenUrl,
-                            ),
-                        )
-                        ready.countDown()
-                        go.await()
-                        client.token().accessToken()
+                val futures =
+                    (1..threads).map {
+                        pool.submit<String> {
+                            // Each thread builds its own client: same settings, one shared cache.
+                            val client =
+                                TokenClient(
+                                    TokenClientConfig(
+                                        clientId = MockServer.CLIENT_ID,
+                                        clientSecret = ClientSecret(MockServer.CLIENT_SECRET),
+                                        scopes = MockServer.SCOPES,
+                                        tokenUrl = mock.tokenUrl,
+                                    ),
+                                )
+                            ready.countDown()
+                            go.await()
+                            client.token().accessToken()
+                        }
                     }
-                }
                 assertTrue(ready.await(30, TimeUnit.SECONDS))
                 go.countDown()
                 val tokens = futures.map { it.get(30, TimeUnit.SECONDS) }.toSet()

@@ -13,15 +13,16 @@ class UnauthorizedTest {
     @Test
     fun `a revoked token is replaced once and the replacement opens the resource`() {
         MockServer("--no-rate-limit").use { mock ->
-            val client = TokenClient(
-                TokenClientConfig(
-                    clientId = MockServer.CLIENT_ID,
-                    clientSecret = ClientSecret(MockServer.CLIENT_SECRET),
-                    scopes = MockServer.SCOPES,
-                    tokenUrl = mock.tokenUrl,
-                    shareCache = false,
-                ),
-            )
+            val client =
+                TokenClient(
+                    TokenClientConfig(
+                        clientId = MockServer.CLIENT_ID,
+                        clientSecret = ClientSecret(MockServer.CLIENT_SECRET),
+                        scopes = MockServer.SCOPES,
+                        tokenUrl = mock.tokenUrl,
+                        shareCache = false,
+                    ),
+                )
             val refused = client.token()
             assertEquals(200, mock.get("/api/v2/me", refused.authorizationHeader()).statusCode())
 

@@ -23,12 +23,13 @@ fun main() {
     // The library's warnings (a shared store down, a failed refresh) and INFO lines (a token
     // obtained) go to java.util.logging, under the logger "officernd_auth".
     JavaUtilLogSink.install()
-    val client = try {
-        TokenClient.fromEnv()
-    } catch (e: OfficeRnDAuthException.Config) {
-        System.err.println("configuration: ${e.setting}: ${e.reason}")
-        exitProcess(2)
-    }
+    val client =
+        try {
+            TokenClient.fromEnv()
+        } catch (e: OfficeRnDAuthException.Config) {
+            System.err.println("configuration: ${e.setting}: ${e.reason}")
+            exitProcess(2)
+        }
     println("client: $client")
 
     // First call fetches (one token request); the second is answered from the cache.
@@ -37,13 +38,16 @@ fun main() {
     println("token: $first (same token from cache: ${first == second})")
 
     val http = HttpClient.newHttpClient()
-    fun callApi(token: Token): HttpResponse<String> = http.send(
-        HttpRequest.newBuilder(URI.create("$apiBase/api/v2/me"))
-            .header("Authorization", token.authorizationHeader())
-            .GET()
-            .build(),
-        HttpResponse.BodyHandlers.ofString(),
-    )
+
+    fun callApi(token: Token): HttpResponse<String> =
+        http.send(
+            HttpRequest
+                .newBuilder(URI.create("$apiBase/api/v2/me"))
+                .header("Authorization", token.authorizationHeader())
+                .GET()
+                .build(),
+            HttpResponse.BodyHandlers.ofString(),
+        )
 
     // Keep the token the call actually sent: after a 401 that is the one to report, not
     // whatever client.token() returns by then (another thread may already hold a newer one).
