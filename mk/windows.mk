@@ -47,13 +47,14 @@ lint-windows:
 	@rustup target list --installed | grep -qx $(WIN_TARGET) || $(RETRY) rustup target add $(WIN_TARGET)
 	$(CARGO) clippy --target $(WIN_TARGET) -p officernd-auth -p officernd-auth-cli --all-targets -- -D warnings
 
-# zig as the C compiler of ring's build script for the Apple targets (cargo check compiles it).
+# zig as the C compiler of ring's build script for the Apple targets (cargo check runs it):
+# scripts/zig-cc.sh, through a one-line wrapper per target (cc-rs takes a program as CC_<target>).
 lint-macos: $(DIST_TOOLS_STAMP)
 	@for t in $(MACOS_TARGETS); do rustup target list --installed | grep -qx $$t || $(RETRY) rustup target add $$t; done
 	@mkdir -p $(MACOS_CC)
 	@for arch in aarch64 x86_64; do \
-	  printf '#!/bin/sh\nexec "%s" -m ziglang cc -target %s-macos "$$@"\n' "$(PY)" $$arch > $(MACOS_CC)/$$arch-macos-cc; \
+	  printf '#!/bin/sh\nexec "%s" %s-macos "$$@"\n' "$(ROOT)/scripts/zig-cc.sh" $$arch > $(MACOS_CC)/$$arch-macos-cc; \
 	  chmod +x $(MACOS_CC)/$$arch-macos-cc; \
 	done
-	CC_aarch64_apple_darwin=$(MACOS_CC)/aarch64-macos-cc CC_x86_64_apple_darwin=$(MACOS_CC)/x86_64-macos-cc \
+	ZIG_PYTHON=$(PY) CC_aarch64_apple_darwin=$(MACOS_CC)/aarch64-macos-cc CC_x86_64_apple_darwin=$(MACOS_CC)/x86_64-macos-cc \
 	  $(CARGO) check $(addprefix --target ,$(MACOS_TARGETS)) -p officernd-auth -p officernd-auth-cli -p officernd-auth-c
