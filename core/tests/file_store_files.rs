@@ -183,6 +183,13 @@ fn a_broken_fetch_lock_file_is_replaced() {
     a_token_is_fetched_and_shared_despite("fetch lock", |p| &p.fetch_lock, cfg!(unix));
 }
 
+/// Windows keeps the fetch lock holder's expiry in a file of its own (it is read).
+#[cfg(windows)]
+#[test]
+fn a_broken_expiry_file_is_replaced() {
+    a_token_is_fetched_and_shared_despite("fetch lock expiry", |p| &p.expiry, true);
+}
+
 #[test]
 fn a_broken_guard_file_is_replaced() {
     a_token_is_fetched_and_shared_despite("guard", |p| &p.guard, false);

@@ -52,6 +52,8 @@ pub struct Paths {
     pub fetch_lock: PathBuf,
     /// The short per-key lock around reading and replacing the token file.
     pub guard: PathBuf,
+    /// Windows only: the fetch lock holder's expiry (on Unix it is in the fetch lock file).
+    pub expiry: PathBuf,
     pub budget: PathBuf,
     pub budget_lock: PathBuf,
 }
@@ -71,6 +73,7 @@ impl Paths {
             refusal: dir.join(format!("{k}.refusal")),
             fetch_lock: dir.join(format!("{k}.lock")),
             guard: dir.join(format!("{k}.guard")),
+            expiry: dir.join(format!("{k}.expiry")),
             budget: dir.join(format!("budget-{cred}.json")),
             budget_lock: dir.join(format!("budget-{cred}.lock")),
             key,
