@@ -117,7 +117,19 @@ case "$os" in
   windows-gnu)
     install -d "$destdir$(abs bin)"
     install -m 0755 "$out/officernd_auth_c.dll" "$destdir$(abs bin)/officernd_auth.dll"
-    install -m 0644 "$out/libofficernd_auth_c.dll.a" "$stage_lib/libofficernd_auth.dll.a"
+    # The import library cargo writes makes programs load officernd_auth_c.dll (the name it
+    # built); one that names the installed officernd_auth.dll is made from the DLL's exports.
+    objdump="${OBJDUMP:-x86_64-w64-mingw32-objdump}" dlltool="${DLLTOOL:-x86_64-w64-mingw32-dlltool}"
+    for tool in "$objdump" "$dlltool"; do
+      command -v "$tool" >/dev/null || { echo "install.sh: $tool not found (Debian: binutils-mingw-w64-x86-64)" >&2; exit 1; }
+    done
+    def="$(mktemp)"
+    { echo "LIBRARY officernd_auth.dll"; echo "EXPORTS"
+      "$objdump" -p "$out/officernd_auth_c.dll" | sed -n '/\[Ordinal\/Name Pointer\] Table/,/^$/s/^[[:space:]]*\[[[:space:]]*[0-9]*\] //p'
+    } >"$def"
+    grep -qx officernd_client_token "$def" || { echo "install.sh: no exports found in officernd_auth_c.dll" >&2; rm -f "$def"; exit 1; }
+    "$dlltool" -d "$def" -D officernd_auth.dll -l "$stage_lib/libofficernd_auth.dll.a"
+    rm -f "$def"
     install -m 0644 "$out/libofficernd_auth_c.a" "$stage_lib/libofficernd_auth.a" ;;
 esac
 install -m 0644 "$here/include/officernd_auth.h" "$here/include/officernd_auth.hpp" "$stage_inc/"

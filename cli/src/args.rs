@@ -45,7 +45,8 @@ pub struct Cli {
     pub store: Option<String>,
 
     /// Directory of the file store; implies --store file unless --store is given [default:
-    /// $OFFICERND_STORE_PATH, else $XDG_CACHE_HOME/officernd-auth or ~/.cache/officernd-auth].
+    /// $OFFICERND_STORE_PATH, else $XDG_CACHE_HOME/officernd-auth or ~/.cache/officernd-auth;
+    /// macOS: ~/Library/Caches/officernd-auth; Windows: %LOCALAPPDATA%\officernd-auth].
     #[arg(
         long = "store-path",
         visible_alias = "cache-dir",

@@ -30,10 +30,11 @@ fn twice(mut make: impl FnMut() -> Command) -> [String; 2] {
 fn empty_store_path_means_the_default_directory() {
     let server = mock();
     let cache = CacheDir::new("xdg-empty-path");
+    let mut dir = None;
     let tokens = twice(|| {
         let mut c = cli(&server, &[], DEMO_CLIENT_SECRET);
-        c.env("XDG_CACHE_HOME", cache.path())
-            .env("OFFICERND_STORE_PATH", "");
+        dir = Some(default_store_under(&mut c, cache.path()));
+        c.env("OFFICERND_STORE_PATH", "");
         c
     });
     assert_eq!(tokens[0], tokens[1]);
@@ -42,7 +43,7 @@ fn empty_store_path_means_the_default_directory() {
         1,
         "the second run used the file store"
     );
-    assert!(cache.path().join("officernd-auth").is_dir());
+    assert!(dir.unwrap().is_dir());
 }
 
 /// `OFFICERND_STORE=` is unset too: the CLI's default (the file store), not `memory`.
@@ -52,8 +53,8 @@ fn empty_store_means_the_cli_default() {
     let cache = CacheDir::new("xdg-empty-store");
     let tokens = twice(|| {
         let mut c = cli(&server, &[], DEMO_CLIENT_SECRET);
-        c.env("XDG_CACHE_HOME", cache.path())
-            .env("OFFICERND_STORE", " ");
+        default_store_under(&mut c, cache.path());
+        c.env("OFFICERND_STORE", " ");
         c
     });
     assert_eq!(tokens[0], tokens[1]);

@@ -25,6 +25,25 @@ fn sixteen_processes_on_an_empty_cache_send_one_request() {
     assert_eq!(server.token_requests(), 1);
 }
 
+/// Without a flag or variable naming a store: the platform's default directory
+/// (`%LOCALAPPDATA%\officernd-auth` on Windows), shared by two runs at once.
+#[test]
+fn two_processes_on_the_default_store_send_one_request() {
+    let server = mock();
+    let base = CacheDir::new("default-two");
+    server.push_fault(Fault::Delay(Duration::from_millis(500)));
+    let mut dir = None;
+    let outs = run_all(2, || {
+        let mut c = cli(&server, &[], DEMO_CLIENT_SECRET);
+        dir = Some(default_store_under(&mut c, base.path()));
+        c
+    });
+    let tokens = tokens(&outs);
+    assert_eq!(tokens[0], tokens[1], "one token for both");
+    assert_eq!(server.token_requests(), 1);
+    assert!(dir.unwrap().is_dir(), "the default directory was made");
+}
+
 #[test]
 fn a_killed_lock_holder_does_not_block_the_others() {
     let server = mock();

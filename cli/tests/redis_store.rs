@@ -1,6 +1,10 @@
 //! Hosts of a fleet sharing one token through a real Redis: one request for all, the fleet-wide
 //! budget, and no request at all from a new process while Redis is down (it cannot know what the
 //! fleet sent in the last window).
+//!
+//! Unix only: it starts the machine's `redis-server`, which a Windows build run under Wine
+//! cannot start (and Windows has no Redis server of its own).
+#![cfg(unix)]
 
 mod common;
 

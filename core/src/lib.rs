@@ -117,7 +117,6 @@ pub use error::{Error, ErrorCode, OAuthErrorBody, Result};
 pub use scopes::Scopes;
 pub use secret::ClientSecret;
 pub use stats::{StatField, StatValue, Stats};
-#[cfg(unix)]
 pub use store::FileStore;
 #[cfg(feature = "redis")]
 pub use store::RedisStore;

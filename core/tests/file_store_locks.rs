@@ -6,10 +6,15 @@
 //! - a fetch lock expires after the TTL its holder took it with: another process then fetches,
 //!   and only one of several waiting processes does (the mock sees exactly one request).
 //!
+//! - two processes asking at once on an empty store send one request between them.
+//!
 //! The holders and the waiting processes are this test binary run again (`--exact
 //! lock_holder` / `waiter`), settings in the environment; the parent waits for a holder's `HELD`
 //! line on its stdout before going on, never for a fixed time.
-#![cfg(unix)]
+//!
+//! The same on Windows (where `File::lock` is `LockFileEx`), except that Windows has no
+//! SIGSTOP: there a "stopped" holder is one that sleeps forever holding the lock, which is all
+//! the lock can see of it.
 
 #[path = "common/store_files.rs"]
 mod store_files;
@@ -115,8 +120,16 @@ fn waiter() {
     let c = client(&url, Path::new(&dir));
     let start = Instant::now();
     let r = c.token();
+    // Which token, without printing it.
+    let token_hash = r.as_ref().ok().map(|t| {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::hash::DefaultHasher::new();
+        t.access_token().hash(&mut h);
+        format!("{:016x}", h.finish())
+    });
     let result = json!({
         "ok": r.is_ok(),
+        "token_hash": token_hash,
         "code": r.as_ref().err().map(|e| e.code()),
         "error": r.as_ref().err().map(|e| e.to_string()),
         "ms": start.elapsed().as_millis() as u64,
@@ -170,10 +183,15 @@ impl Proc {
         }
     }
 
-    fn signal(&self, sig: libc::c_int) {
-        // SAFETY: kill has no memory preconditions; the pid is our own live child.
-        let rc = unsafe { libc::kill(self.child.id() as libc::pid_t, sig) };
-        assert_eq!(rc, 0, "kill({sig})");
+    /// Stops the child (SIGSTOP). Windows has no such signal: there the holder keeps sleeping
+    /// with the lock held, which is what every lock in the store sees of a stopped process.
+    fn stop(&self) {
+        #[cfg(unix)]
+        {
+            // SAFETY: kill has no memory preconditions; the pid is our own live child.
+            let rc = unsafe { libc::kill(self.child.id() as libc::pid_t, libc::SIGSTOP) };
+            assert_eq!(rc, 0, "kill(SIGSTOP)");
+        }
     }
 }
 
@@ -220,7 +238,7 @@ fn a_stopped_holder_of_the_budget_lock_delays_no_call_past_its_deadline() {
         ("HOLDER", "flock"),
         ("HOLDER_PATH", paths.budget_lock.to_str().unwrap()),
     ]);
-    held.signal(libc::SIGSTOP);
+    held.stop();
 
     let c = client(&server.token_url(), &dir.path);
     let (tx, rx) = std::sync::mpsc::channel();
@@ -295,7 +313,7 @@ fn a_fetch_lock_held_by_a_stopped_process_expires_after_its_ttl() {
         ("HOLDER_URL", &url),
         ("HOLDER_TTL_MS", "300"),
     ]);
-    held.signal(libc::SIGSTOP);
+    held.stop();
     let c = client(&url, &dir.path);
     let (r, took) = bounded(
         WATCHDOG,
@@ -310,4 +328,34 @@ fn a_fetch_lock_held_by_a_stopped_process_expires_after_its_ttl() {
     assert_eq!(again, t);
     assert_eq!(server.token_requests(), 1);
     drop(held);
+}
+
+/// Two processes (this binary twice) asking for a token at once on an empty store: one
+/// request between them, and both get the same token (one fetches, the other waits for the
+/// fetch lock and adopts it).
+#[test]
+fn two_processes_on_an_empty_store_send_one_request() {
+    let server = mock();
+    let dir = StoreDir::new("two-processes");
+    let url = server.token_url();
+    let dir_s = dir.path.to_str().unwrap();
+    // A slow answer keeps the first fetch in flight while the other process asks.
+    server.push_fault(officernd_auth_testkit::Fault::Delay(Duration::from_millis(
+        500,
+    )));
+    let mut waiters: Vec<Proc> = (0..2)
+        .map(|_| Proc::spawn("waiter", &[("WAITER", dir_s), ("WAITER_URL", &url)]))
+        .collect();
+    let results: Vec<Value> = waiters
+        .iter_mut()
+        .map(|w| serde_json::from_str(&w.line("RESULT ")).expect("result json"))
+        .collect();
+    for (i, r) in results.iter().enumerate() {
+        assert_eq!(r["ok"], true, "process {i}: {r}");
+    }
+    assert_eq!(
+        results[0]["token_hash"], results[1]["token_hash"],
+        "one token for both"
+    );
+    assert_eq!(server.token_requests(), 1, "one request for two processes");
 }

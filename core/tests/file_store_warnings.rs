@@ -1,7 +1,6 @@
 //! A corrupt store file is reported once per incident: once per file while it stays corrupt,
 //! and again when a file that was read (or written) fine since goes bad again — not once per
 //! process forever, and not on every read.
-#![cfg(unix)]
 
 mod common;
 #[path = "common/store_files.rs"]

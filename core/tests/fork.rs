@@ -1,6 +1,8 @@
 //! Fork safety with a real `fork()`: a client made in the parent works in the child, reuses the
 //! token cached before the fork, and inherits no lock held by a parent thread.
 //! (One file, so this test binary has no other test threads running while it forks.)
+//! Unix only: Windows has no `fork()`.
+#![cfg(unix)]
 
 mod common;
 

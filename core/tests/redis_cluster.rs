@@ -5,7 +5,8 @@
 //! scripts touch only the keys they are given is checked on their source, in
 //! `store::redis::scripts`.) A cluster of several shards is another matter: this store's
 //! client does not follow `MOVED` redirects (see README, "Which Redis deployments").
-#![cfg(feature = "redis")]
+// Unix only: these start the machine's redis-server, which a Windows build under Wine cannot.
+#![cfg(all(unix, feature = "redis"))]
 
 mod common;
 

@@ -21,7 +21,28 @@ pub fn cli(server: &MockServer, args: &[&str], secret: &str) -> Command {
         .env("OFFICERND_TOKEN_URL", server.token_url())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
+    // Windows cannot start its network stack without SystemRoot.
+    #[cfg(windows)]
+    if let Some(root) = std::env::var_os("SystemRoot") {
+        c.env("SystemRoot", root);
+    }
     c
+}
+
+/// Points the CLI's default store directory under `base` (the variable the platform's default
+/// comes from) and returns that directory: `$XDG_CACHE_HOME/officernd-auth`,
+/// `$HOME/Library/Caches/officernd-auth` on macOS, `%LOCALAPPDATA%\officernd-auth` on Windows.
+pub fn default_store_under(c: &mut Command, base: &Path) -> PathBuf {
+    if cfg!(windows) {
+        c.env("LOCALAPPDATA", base);
+        base.join("officernd-auth")
+    } else if cfg!(target_vendor = "apple") {
+        c.env("HOME", base);
+        base.join("Library/Caches/officernd-auth")
+    } else {
+        c.env("XDG_CACHE_HOME", base);
+        base.join("officernd-auth")
+    }
 }
 
 /// Starts `n` processes at once and collects their outputs.

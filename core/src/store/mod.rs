@@ -5,13 +5,11 @@
 //! The client's own memory cache always stays in front: a store is read only when memory has
 //! nothing fresh, and a store failure never makes `token()` fail (it degrades to a direct fetch).
 
-#[cfg(unix)]
 mod file;
 mod memory;
 #[cfg(feature = "redis")]
 mod redis;
 
-#[cfg(unix)]
 pub use file::FileStore;
 pub use memory::MemoryStore;
 #[cfg(feature = "redis")]
@@ -246,7 +244,6 @@ pub fn open(spec: &str, path: Option<&Path>) -> Result<Option<Arc<dyn TokenStore
             }
             Ok(None)
         }
-        #[cfg(unix)]
         "file" => Ok(Some(Arc::new(match path {
             Some(p) => FileStore::new(p)?,
             None => FileStore::open_default()?,

@@ -1,12 +1,9 @@
 //! The file store's files as a test sees them: a private store directory removed on drop, the
 //! path of every file one configuration uses, and the broken things a test puts at those paths
 //! (FIFOs, symlinks, directories, oversized files). Included with `#[path]` by the file-store
-//! test binaries.
+//! test binaries. On Windows there are no FIFOs or `/dev/zero`; the rest is the same.
 #![allow(dead_code)]
 
-use std::ffi::CString;
-use std::os::unix::ffi::OsStrExt;
-use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -25,7 +22,11 @@ impl StoreDir {
             random()
         ));
         std::fs::create_dir_all(&path).expect("create the store dir");
-        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o700)).unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o700)).unwrap();
+        }
         StoreDir { path }
     }
 }
@@ -51,6 +52,8 @@ pub struct Paths {
     pub fetch_lock: PathBuf,
     /// The short per-key lock around reading and replacing the token file.
     pub guard: PathBuf,
+    /// Windows only: the fetch lock holder's expiry (on Unix it is in the fetch lock file).
+    pub expiry: PathBuf,
     pub budget: PathBuf,
     pub budget_lock: PathBuf,
 }
@@ -70,6 +73,7 @@ impl Paths {
             refusal: dir.join(format!("{k}.refusal")),
             fetch_lock: dir.join(format!("{k}.lock")),
             guard: dir.join(format!("{k}.guard")),
+            expiry: dir.join(format!("{k}.expiry")),
             budget: dir.join(format!("budget-{cred}.json")),
             budget_lock: dir.join(format!("budget-{cred}.lock")),
             key,
@@ -93,8 +97,10 @@ impl Paths {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Bad {
     /// A named pipe: opening it for reading waits for a writer forever.
+    #[cfg(unix)]
     Fifo,
     /// A symlink to `/dev/zero`: endless bytes.
+    #[cfg(unix)]
     DevZero,
     /// A symlink to a file outside the store, which must never be read or written through it.
     SymlinkToFile,
@@ -105,6 +111,7 @@ pub enum Bad {
     Oversized,
 }
 
+#[cfg(unix)]
 pub const ALL_BAD: [Bad; 5] = [
     Bad::Fifo,
     Bad::DevZero,
@@ -113,6 +120,28 @@ pub const ALL_BAD: [Bad; 5] = [
     Bad::Oversized,
 ];
 
+/// Windows has no FIFOs in the file system and no `/dev/zero`.
+#[cfg(windows)]
+pub const ALL_BAD: [Bad; 3] = [Bad::SymlinkToFile, Bad::Directory, Bad::Oversized];
+
+/// Set (by `make test-windows`) where symlinks cannot be made: Wine 8's `CreateSymbolicLinkW`
+/// is a stub that reports success and creates nothing. Then [`bad_kinds`] leaves
+/// [`Bad::SymlinkToFile`] out, saying so; anywhere else a symlink that was not made fails the
+/// test (see [`put_bad`]).
+pub const NO_SYMLINKS: &str = "OFFICERND_TEST_NO_SYMLINKS";
+
+/// [`ALL_BAD`], less the symlink where [`NO_SYMLINKS`] is set.
+pub fn bad_kinds() -> Vec<Bad> {
+    let no_symlinks = std::env::var_os(NO_SYMLINKS).is_some();
+    if no_symlinks {
+        eprintln!("{NO_SYMLINKS} is set: no symlink is put in the store");
+    }
+    ALL_BAD
+        .into_iter()
+        .filter(|b| !(no_symlinks && *b == Bad::SymlinkToFile))
+        .collect()
+}
+
 /// What a symlink of [`Bad::SymlinkToFile`] points at, and what it holds.
 pub const OUTSIDE_CONTENT: &str = "not the store's: never read or written through a link\n";
 
@@ -120,20 +149,32 @@ pub const OUTSIDE_CONTENT: &str = "not the store's: never read or written throug
 /// [`Bad::Oversized`]. Returns the outside file a symlink points at, if any.
 pub fn put_bad(path: &Path, bad: Bad, record: &str, outside: &Path) -> Option<PathBuf> {
     match bad {
+        #[cfg(unix)]
         Bad::Fifo => {
-            let c = CString::new(path.as_os_str().as_bytes()).unwrap();
+            use std::os::unix::ffi::OsStrExt;
+            let c = std::ffi::CString::new(path.as_os_str().as_bytes()).unwrap();
             // SAFETY: a valid NUL-terminated path; mkfifo has no other preconditions.
             let rc = unsafe { libc::mkfifo(c.as_ptr(), 0o600) };
             assert_eq!(rc, 0, "mkfifo {}", path.display());
             None
         }
+        #[cfg(unix)]
         Bad::DevZero => {
             std::os::unix::fs::symlink("/dev/zero", path).unwrap();
             None
         }
         Bad::SymlinkToFile => {
             std::fs::write(outside, OUTSIDE_CONTENT).unwrap();
+            #[cfg(unix)]
             std::os::unix::fs::symlink(outside, path).unwrap();
+            #[cfg(windows)]
+            std::os::windows::fs::symlink_file(outside, path).expect("create a file symlink");
+            assert!(
+                std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()),
+                "no symlink at {} although creating it succeeded (Wine 8 cannot make them: \
+                 set {NO_SYMLINKS})",
+                path.display()
+            );
             Some(outside.to_path_buf())
         }
         Bad::Directory => {

@@ -1,6 +1,7 @@
 //! How the file store touches files, and what it does when a path holds something else.
 //!
-//! Every store file is opened with `O_NOFOLLOW | O_NONBLOCK`, checked to be a regular file, and
+//! Every store file is opened with `O_NOFOLLOW | O_NONBLOCK` (on Windows as itself if it is a
+//! link: `FILE_FLAG_OPEN_REPARSE_POINT`), checked to be a regular file, and
 //! read up to [`MAX_FILE`] only: a FIFO at a token path would otherwise block `token()` forever,
 //! a symlink to `/dev/zero` would be read without end, and a symlink to another file would be
 //! read (or, for a lock file, locked) in its place. Anything that is not a small regular file is
@@ -12,9 +13,8 @@
 //! fresh file.
 
 use std::collections::HashSet;
-use std::fs::{self, File, OpenOptions};
+use std::fs::{self, File};
 use std::io::{self, Read, Write};
-use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::Instant;
@@ -22,13 +22,11 @@ use std::time::Instant;
 use serde::Deserialize;
 
 use super::FileStore;
+use super::platform::{self, not_regular};
 use crate::store::StoreError;
 
 /// The largest store file read: a token record is well under 10 KiB.
 pub(super) const MAX_FILE: u64 = 64 * 1024;
-
-/// Never follow a symlink at the path, never wait in `open` (FIFOs, devices).
-const SAFE_OPEN: libc::c_int = libc::O_NOFOLLOW | libc::O_NONBLOCK;
 
 /// What happens to an unreadable token or refusal file, for the warning.
 pub(super) const REPLACED: &str = "it will be replaced";
@@ -68,14 +66,10 @@ impl Incidents {
 /// there is not one (a file that opened but cannot be read, EIO…, is not one either). `Err`:
 /// the path could not be opened (EACCES…), the store is failing.
 fn read_small_file(path: &Path) -> io::Result<Option<Result<Vec<u8>, String>>> {
-    let f = match OpenOptions::new()
-        .read(true)
-        .custom_flags(SAFE_OPEN)
-        .open(path)
-    {
+    let f = match platform::safe_open().read(true).open(path) {
         Ok(f) => f,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return not_a_file(e).map(|why| Some(Err(why))),
+        Err(e) => return platform::not_a_file(path, e).map(|why| Some(Err(why))),
     };
     let read = || -> io::Result<Result<Vec<u8>, String>> {
         let m = f.metadata()?;
@@ -92,34 +86,6 @@ fn read_small_file(path: &Path) -> io::Result<Option<Result<Vec<u8>, String>>> {
         Ok(Ok(bytes))
     };
     Ok(Some(read().unwrap_or_else(|e| Err(e.to_string()))))
-}
-
-/// An `open` failure that means "something other than a regular file is there" (a symlink
-/// refused by `O_NOFOLLOW`, a directory, a socket): why; any other failure stays an error.
-fn not_a_file(e: io::Error) -> io::Result<String> {
-    match e.raw_os_error() {
-        Some(libc::ELOOP | libc::EMLINK) => Ok("a symlink".into()),
-        Some(libc::EISDIR) => Ok("a directory".into()),
-        Some(libc::ENXIO | libc::ENODEV) => Ok("not a regular file".into()),
-        _ => Err(e),
-    }
-}
-
-/// What the open file is when it is not a regular file (from `fstat`: the file we opened, not
-/// whatever the path names a moment later).
-fn not_regular(m: &fs::Metadata) -> Option<&'static str> {
-    let t = m.file_type();
-    if t.is_file() {
-        None
-    } else if t.is_dir() {
-        Some("a directory")
-    } else if t.is_fifo() {
-        Some("a FIFO")
-    } else if t.is_char_device() || t.is_block_device() {
-        Some("a device")
-    } else {
-        Some("not a regular file")
-    }
 }
 
 impl FileStore {
@@ -181,21 +147,14 @@ impl FileStore {
             fastrand::u64(..)
         ));
         let result = (|| {
-            let mut f = OpenOptions::new()
+            let mut f = platform::safe_open()
                 .write(true)
                 .create_new(true)
-                .mode(0o600)
-                .custom_flags(SAFE_OPEN)
                 .open(&tmp)?;
             f.write_all(bytes)?;
             f.sync_all()?;
             match fs::rename(&tmp, path) {
-                Err(e)
-                    if matches!(
-                        e.raw_os_error(),
-                        Some(libc::EISDIR | libc::ENOTEMPTY | libc::EEXIST)
-                    ) =>
-                {
+                Err(e) if platform::dir_in_the_way(&e, path) => {
                     self.warn_corrupt(path, &"a directory", REPLACED);
                     self.clear_non_file(path, deadline)
                         .map_err(|e| io::Error::other(e.message))?;
@@ -203,7 +162,7 @@ impl FileStore {
                 }
                 other => other?,
             }
-            File::open(&self.dir)?.sync_all()
+            platform::sync_dir(&self.dir)
         })();
         if result.is_err() {
             let _ = fs::remove_file(&tmp);
@@ -222,17 +181,15 @@ impl FileStore {
         deadline: Instant,
     ) -> Result<File, StoreError> {
         let open = || -> io::Result<Result<File, String>> {
-            let f = match OpenOptions::new()
+            let f = match platform::safe_open()
                 .create(true)
                 .truncate(false)
                 .read(true)
                 .write(true)
-                .mode(0o600)
-                .custom_flags(SAFE_OPEN)
                 .open(path)
             {
                 Ok(f) => f,
-                Err(e) => return not_a_file(e).map(Err),
+                Err(e) => return platform::not_a_file(path, e).map(Err),
             };
             Ok(match not_regular(&f.metadata()?) {
                 None => Ok(f),
@@ -260,7 +217,8 @@ impl FileStore {
     /// `.corrupt-*` name when it is not empty. Done under the store directory's lock, checking
     /// again under it, so a file another process created there meanwhile is never removed.
     fn clear_non_file(&self, path: &Path, deadline: Instant) -> Result<(), StoreError> {
-        let dir = File::open(&self.dir).map_err(|e| self.err("open the store directory", e))?;
+        let dir = platform::open_dir_lock(&self.dir)
+            .map_err(|e| self.err("open the store directory", e))?;
         if !self.flock(&dir, deadline)? {
             return Err(self.err(
                 "repair",

@@ -15,12 +15,16 @@
 //! earlier holder for the current holder's in the instant between its `flock` and its write.
 //! A lock file without a readable expiry while its `flock` is held (written by a version of
 //! this library that did not record one) counts as expired.
+//!
+//! On Windows the lock is `LockFileEx` on the whole file, which nobody else can read, so the
+//! expiry is written to `<key>.expiry` beside it instead (`platform::expiry_path`), under the
+//! same guard.
 
 use std::fs::{File, TryLockError};
 use std::io;
-use std::os::unix::fs::FileExt;
 use std::time::{Duration, Instant, SystemTime};
 
+use super::platform;
 use super::{FileStore, LOCK_POLL_MAX, LOCK_POLL_MIN};
 use crate::store::{StoreError, StoreKey, StoreLock, poll_until, unix_ms};
 
@@ -76,40 +80,45 @@ impl FileStore {
     ) -> Result<Option<Box<dyn StoreLock>>, StoreError> {
         let path = self.dir.join(format!("{}.lock", key.as_str()));
         let file = self.open_lock_file(&path, deadline)?;
+        let expiry = match platform::expiry_path(&path) {
+            Some(p) => Some(self.open_lock_file(&p, deadline)?),
+            None => None,
+        };
         let guard = self.open_lock_file(&self.guard_path(key), deadline)?;
         poll_until(deadline, LOCK_POLL_MIN, LOCK_POLL_MAX, || {
             if self.try_flock(&guard)?.is_none() {
                 return Ok(None);
             }
-            let taken = self.try_fetch_lock(&path, &file, ttl);
+            let taken = self.try_fetch_lock(&path, &file, expiry.as_ref().unwrap_or(&file), ttl);
             let _ = guard.unlock();
             taken
         })
     }
 
-    /// One attempt, under the guard: the `flock` (then our expiry is written), or the lock of
-    /// a holder whose expiry has passed (then ours replaces it).
+    /// One attempt, under the guard: the `flock` on `file` (then our expiry is written to
+    /// `expiry`), or the lock of a holder whose expiry has passed (then ours replaces it).
     fn try_fetch_lock(
         &self,
         path: &std::path::Path,
         file: &File,
+        expiry: &File,
         ttl: Duration,
     ) -> Result<Option<Box<dyn StoreLock>>, StoreError> {
         let now = unix_ms(SystemTime::now());
         let expires = now + ttl.as_millis() as u64;
         let err = |e: io::Error| self.err("lock", e);
         if self.try_flock(file)?.is_some() {
-            if let Err(e) = write_expiry(file, expires) {
+            if let Err(e) = write_expiry(expiry, expires) {
                 let _ = file.unlock();
                 return Err(err(e));
             }
             let file = file.try_clone().map_err(err)?;
             return Ok(Some(Box::new(FileLock { file })));
         }
-        match read_expiry(file) {
+        match read_expiry(expiry) {
             Some(until) if until > now => Ok(None),
             recorded => {
-                write_expiry(file, expires).map_err(err)?;
+                write_expiry(expiry, expires).map_err(err)?;
                 log::warn!(
                     "the fetch lock {} is still held by a process that should have let go {}; \
                      fetching without it (the shared request budget still applies)",
@@ -128,14 +137,14 @@ impl FileStore {
 /// Records `expires` (Unix ms) as the lock holder's expiry.
 fn write_expiry(file: &File, expires: u64) -> io::Result<()> {
     let text = format!("{expires}\n");
-    file.write_all_at(text.as_bytes(), 0)?;
+    platform::write_at(file, text.as_bytes())?;
     file.set_len(text.len() as u64)
 }
 
 /// The expiry the holder recorded, if the lock file holds one.
 fn read_expiry(file: &File) -> Option<u64> {
     let mut buf = [0u8; EXPIRY_MAX_LEN];
-    let n = file.read_at(&mut buf, 0).ok()?;
+    let n = platform::read_at(file, &mut buf).ok()?;
     std::str::from_utf8(&buf[..n]).ok()?.trim().parse().ok()
 }
 

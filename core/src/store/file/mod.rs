@@ -2,7 +2,9 @@
 //! (gunicorn workers, a Node cluster, cron jobs, `$(officernd-auth token)` in a loop).
 //!
 //! Files are `0600` in a `0700` directory owned by the user; a directory that is a symlink, not
-//! owned by the user, or writable by others is refused. Tokens are replaced atomically (temp file,
+//! owned by the user, or writable by others is refused (on Windows: files under the directory's
+//! inherited ACL, and a directory that is a reparse point is refused; see `platform`, the only
+//! code that differs between Unix and Windows). Tokens are replaced atomically (temp file,
 //! fsync, rename), and only under the key's *guard* (a short `flock` on `<key>.guard`), so that
 //! `put_if_newer` and `compare_delete` compare and change the same token: a newer token renamed
 //! into place between a read and a write is never overwritten or deleted. A fetch holds an
@@ -16,12 +18,12 @@
 mod budget;
 mod io;
 mod lock;
+mod platform;
 #[cfg(test)]
 mod tests;
 
-use std::fs::{self, DirBuilder};
+use std::fs;
 use std::io as stdio;
-use std::os::unix::fs::{DirBuilderExt, MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -77,7 +79,8 @@ const LOCK_POLL_MAX: Duration = Duration::from_millis(100);
 
 impl FileStore {
     /// A store in `dir`, created `0700` if missing. Refuses a directory that is a symlink, is
-    /// not owned by the current user, or that others can write.
+    /// not owned by the current user, or that others can write (on Windows: that is a reparse
+    /// point).
     pub fn new(dir: impl Into<PathBuf>) -> Result<FileStore, Error> {
         let dir = dir.into();
         secure_dir(&dir).map_err(|reason| Error::Config {
@@ -90,24 +93,17 @@ impl FileStore {
         })
     }
 
-    /// `$XDG_CACHE_HOME/officernd-auth`, or `~/.cache/officernd-auth`.
+    /// The default directory: `$XDG_CACHE_HOME/officernd-auth`, or `~/.cache/officernd-auth`;
+    /// on macOS `~/Library/Caches/officernd-auth`; on Windows `%LOCALAPPDATA%\officernd-auth`.
     pub fn default_dir() -> Option<PathBuf> {
-        let base = std::env::var_os("XDG_CACHE_HOME")
-            .filter(|v| !v.is_empty())
-            .map(PathBuf::from)
-            .or_else(|| {
-                std::env::var_os("HOME")
-                    .filter(|v| !v.is_empty())
-                    .map(|h| PathBuf::from(h).join(".cache"))
-            })?;
-        Some(base.join("officernd-auth"))
+        platform::default_dir().ok()
     }
 
     /// A store in [`FileStore::default_dir`].
     pub fn open_default() -> Result<FileStore, Error> {
-        let dir = Self::default_dir().ok_or_else(|| Error::Config {
+        let dir = platform::default_dir().map_err(|reason| Error::Config {
             setting: "store_path".into(),
-            reason: "neither XDG_CACHE_HOME nor HOME is set; name a directory".into(),
+            reason: reason.into(),
         })?;
         Self::new(dir)
     }
@@ -137,40 +133,12 @@ fn secure_dir(dir: &Path) -> Result<(), String> {
     let meta = match fs::symlink_metadata(dir) {
         Ok(m) => m,
         Err(e) if e.kind() == stdio::ErrorKind::NotFound => {
-            DirBuilder::new()
-                .recursive(true)
-                .mode(0o700)
-                .create(dir)
-                .map_err(|e| format!("cannot create: {e}"))?;
+            platform::create_dir(dir).map_err(|e| format!("cannot create: {e}"))?;
             fs::symlink_metadata(dir).map_err(|e| e.to_string())?
         }
         Err(e) => return Err(e.to_string()),
     };
-    if meta.file_type().is_symlink() {
-        return Err("is a symlink; refusing it (name the real directory)".into());
-    }
-    if !meta.is_dir() {
-        return Err("is not a directory".into());
-    }
-    // SAFETY: geteuid has no preconditions and cannot fail.
-    let me = unsafe { libc::geteuid() };
-    if meta.uid() != me {
-        return Err(format!(
-            "is owned by uid {}, not by this user ({me})",
-            meta.uid()
-        ));
-    }
-    if meta.mode() & 0o022 != 0 {
-        return Err(format!(
-            "is writable by other users (mode {:o}); use a private directory",
-            meta.mode() & 0o777
-        ));
-    }
-    if meta.mode() & 0o077 != 0 {
-        fs::set_permissions(dir, fs::Permissions::from_mode(0o700))
-            .map_err(|e| format!("cannot make it private: {e}"))?;
-    }
-    Ok(())
+    platform::check_dir(dir, &meta)
 }
 
 impl TokenStore for FileStore {
