@@ -52,7 +52,6 @@ for tool in cc c++; do
   printf '#!/bin/sh\nexec %s %s -target %s "$@"\n' "$zig" "$tool" "$zig_target" >"$work/bin/$tool"
   chmod +x "$work/bin/$tool"
 done
-export ZIG_GLOBAL_CACHE_DIR="${ZIG_GLOBAL_CACHE_DIR:-${CARGO_TARGET_DIR:-$root/target}/zig-cache}"
 
 # Runs an example against the mock; it must be TRIPLE's code, exit 0 and print the token line.
 check_run() {
