@@ -1,21 +1,27 @@
-# ---- Release artifacts: make dist, make test-dist (not part of make test) ----------------------
+# ---- Release artifacts: make dist, make test-dist (make test runs only test-dist-c-host) ---------
 # Cross builds with zig as the linker (ziglang and cargo-zigbuild from PyPI, pinned below, in the
 # project venv): Linux gnu artifacts link against glibc 2.17 (manylinux2014), musl ones are static.
 #   make dist           every artifact this machine can build, into dist/, each checked:
 #     dist-crates       officernd-auth, officernd-auth-testkit, officernd-auth-cli .crate files
 #                       (cargo package, verified: each builds from its own tarball)
-#     dist-c            officernd-auth-c-<version>-x86_64-unknown-linux-gnu.tar.gz (lib, headers,
-#                       pkg-config, CMake, licences), glibc symbol versions checked <= 2.17
+#     dist-c            officernd-auth-c-<version>-<triple>.tar.gz for x86_64/aarch64 Linux, gnu
+#                       (glibc 2.17) and musl (lib, headers, pkg-config, CMake, licences); CPU and
+#                       glibc/musl needs checked (bindings-c/scripts/dist-archive.sh)
 #     dist-python       manylinux_2_17 and musllinux_1_2 wheels (x86_64, aarch64) and the sdist;
 #                       tags and symbol versions checked (auditwheel show; readelf for musl)
 #     dist-node         npm tarballs: the main package and linux-{x64,arm64}-{gnu,musl} platform
 #                       packages (glibc ones <= 2.17, musl ones need only musl's libc)
 #   make test-dist      installs what this machine can run into fresh environments:
-#     test-dist-c       the C archive unpacked into an empty prefix; examples/c (pkg-config) and
-#                       examples/cpp (find_package) built from it and run against the mock
+#     test-dist-crates  cargo add officernd-auth + cargo build, cargo install officernd-auth-testkit
+#                       and officernd-auth-cli in a fresh project against a registry of dist's .crate
+#                       files replacing crates.io; a token from the mock
+#     test-dist-c       each C archive unpacked into an empty prefix; examples/c (pkg-config) and
+#                       examples/cpp (find_package) built from it and run against the mock (x86_64
+#                       glibc: system compiler; the others: zig, natively or under qemu-user)
 #     test-dist-python  the manylinux_2_17 x86_64 wheel in a fresh venv, fetching a token
 #     test-dist-node    the main and linux-x64-gnu tarballs into a fresh project, offline; a token
-#                       from CommonJS, ESM and TypeScript
+#                       from CommonJS, ESM and TypeScript; `npm install officernd-auth` against a
+#                       loopback registry serving every tarball
 # Targets the release workflow builds on their own runners (macOS, Windows MSVC) are not here.
 DIST := $(ROOT)/dist
 DIST_VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' $(ROOT)/Cargo.toml | head -n 1)
@@ -27,10 +33,6 @@ RUST_CROSS_TARGETS := x86_64-unknown-linux-gnu aarch64-unknown-linux-gnu x86_64-
 GLIBC_MAX := 2.17
 # The SONAME's version (bindings-c/build.rs): 0.<minor> while 0.x.
 C_SOVERSION := $(if $(filter 0,$(word 1,$(subst ., ,$(DIST_VERSION)))),0.$(word 2,$(subst ., ,$(DIST_VERSION))),$(word 1,$(subst ., ,$(DIST_VERSION))))
-C_DIST_TRIPLE := x86_64-unknown-linux-gnu
-C_DIST_NAME := officernd-auth-c-$(DIST_VERSION)-$(C_DIST_TRIPLE)
-C_DIST_ARCHIVE := $(DIST)/$(C_DIST_NAME).tar.gz
-C_DIST_STAGE := $(ROOT)/target/dist-c/$(C_DIST_NAME)
 TEST_DIST_DIR := $(ROOT)/target/test-dist
 
 # The release workflow (.github/workflows/release.yml) cannot run here: make lint checks it with
@@ -52,7 +54,7 @@ $(ACTIONLINT): $(ROOT)/mk/dist.mk
 dist: dist-crates dist-c dist-python dist-node
 	@echo "make dist: artifacts in dist/"; ls -l $(DIST)
 
-test-dist: test-dist-c test-dist-python test-dist-node
+test-dist: test-dist-crates test-dist-c test-dist-python test-dist-node
 	@echo "make test-dist: every artifact this machine can run works from a fresh install"
 
 dist-tools: $(DIST_TOOLS_STAMP)
@@ -71,27 +73,56 @@ dist-crates:
 	   $(ROOT)/target/package/officernd-auth-testkit-$(DIST_VERSION).crate \
 	   $(ROOT)/target/package/officernd-auth-cli-$(DIST_VERSION).crate $(DIST)/
 
-# ---- C archive ----
-# install.sh into a staging prefix (relocatable .pc and CMake package), licences and docs beside.
-dist-c: dist-tools dist-targets
-	rm -rf $(C_DIST_STAGE)
-	$(DIST_ENV) CARGO="$(CARGO)" $(ROOT)/bindings-c/scripts/install.sh --zig --target $(C_DIST_TRIPLE).$(GLIBC_MAX) \
-	  $(C_DIST_STAGE) release
-	install -d $(C_DIST_STAGE)/share/doc/officernd-auth
-	install -m 0644 $(ROOT)/LICENSE-MIT $(ROOT)/LICENSE-APACHE $(ROOT)/README.md $(ROOT)/CHANGELOG.md \
-	  $(ROOT)/SECURITY.md $(C_DIST_STAGE)/share/doc/officernd-auth/
-	$(ROOT)/scripts/check-glibc.sh $(GLIBC_MAX) $(C_DIST_STAGE)/lib/libofficernd_auth.so.$(DIST_VERSION)
-	@grep -q '^prefix=$${pcfiledir}/' $(C_DIST_STAGE)/lib/pkgconfig/officernd_auth.pc || \
-	  { echo "dist-c: the .pc file is not relocatable" >&2; exit 1; }
-	@! grep -rq "$(C_DIST_STAGE)" $(C_DIST_STAGE)/lib/pkgconfig $(C_DIST_STAGE)/lib/cmake || \
-	  { echo "dist-c: an absolute staging path is left in the .pc or CMake files" >&2; exit 1; }
-	mkdir -p $(DIST)
-	tar -C $(dir $(C_DIST_STAGE)) --owner=0 --group=0 --numeric-owner -czf $(C_DIST_ARCHIVE) $(C_DIST_NAME)
-	@tar -tzf $(C_DIST_ARCHIVE)
+# The README's `cargo add officernd-auth`, `cargo install officernd-auth-testkit` and `cargo install
+# officernd-auth-cli` against the .crate files, through a registry replacing crates.io in a fresh
+# CARGO_HOME, from a fresh project outside the repository (scripts/test-dist-crates.sh).
+.PHONY: test-dist-crates
+test-dist-crates:
+	@for c in $(PUBLISHED_CRATES); do [[ -f $(DIST)/$$c-$(DIST_VERSION).crate ]] || { $(MAKE) --no-print-directory dist-crates; break; }; done
+	CARGO="$(CARGO)" $(ROOT)/scripts/test-dist-crates.sh $(DIST)
 
-# Unpacked into an empty prefix somewhere else: what a user of the archive does.
-test-dist-c: mock
-	@[[ -f $(C_DIST_ARCHIVE) ]] || $(MAKE) --no-print-directory dist-c
+# ---- C archives ----
+# One archive per Linux target (bindings-c/scripts/dist-archive.sh: install.sh --zig into a staging
+# prefix, licences and docs beside, CPU and glibc/musl needs checked, packed): gnu ones against
+# glibc 2.17, musl ones needing only musl's libc.so.
+C_DIST_TARGETS := x86_64-unknown-linux-gnu:$(GLIBC_MAX) aarch64-unknown-linux-gnu:$(GLIBC_MAX) \
+  x86_64-unknown-linux-musl: aarch64-unknown-linux-musl:
+C_DIST_TRIPLE := x86_64-unknown-linux-gnu
+C_DIST_NAME := officernd-auth-c-$(DIST_VERSION)-$(C_DIST_TRIPLE)
+C_DIST_ARCHIVE := $(DIST)/$(C_DIST_NAME).tar.gz
+C_DIST_CROSS := $(filter-out $(C_DIST_TRIPLE),$(foreach spec,$(C_DIST_TARGETS),$(word 1,$(subst :, ,$(spec)))))
+C_DIST_ARCHIVES := $(foreach spec,$(C_DIST_TARGETS),$(DIST)/officernd-auth-c-$(DIST_VERSION)-$(word 1,$(subst :, ,$(spec))).tar.gz)
+
+dist-c: dist-tools dist-targets
+	rm -f $(DIST)/officernd-auth-c-*.tar.gz
+	for spec in $(C_DIST_TARGETS); do \
+	  $(DIST_ENV) CARGO="$(CARGO)" $(ROOT)/bindings-c/scripts/dist-archive.sh "$${spec%%:*}" "$${spec#*:}" $(DIST) || exit 1; \
+	done
+
+# The host's archive alone. make test (CI) builds and tests it, the one piece of make test-dist it
+# runs: make dist + make test-dist take well over CI's 30 minutes on 2 cores (README, "Install"),
+# this one release build a few minutes; the npm main package + host platform package install is
+# in test-node already (bindings-node/__test__/package.test.js), the manylinux wheel in test-python.
+TEST_TARGETS += test-dist-c-host
+.PHONY: dist-c-host
+dist-c-host: dist-tools
+	$(DIST_ENV) CARGO="$(CARGO)" $(ROOT)/bindings-c/scripts/dist-archive.sh $(C_DIST_TRIPLE) $(GLIBC_MAX) $(DIST)
+
+# Each archive unpacked into an empty prefix somewhere else: what a user of the archive does. The
+# host's (x86_64 glibc) with the system compiler, CMake and pkg-config, plus a packager's staged
+# install; the others cross-compiled with zig and run natively (x86_64 musl) or under qemu-user
+# (aarch64): bindings-c/scripts/test-cross-archive.sh.
+.PHONY: test-dist-c-host test-dist-c-cross
+test-dist-c: test-dist-c-host test-dist-c-cross
+
+test-dist-c-cross: mock dist-tools
+	@for a in $(C_DIST_ARCHIVES); do [[ -f $$a ]] || { $(MAKE) --no-print-directory dist-c; break; }; done
+	for triple in $(C_DIST_CROSS); do \
+	  ZIG="$(PY) -m ziglang" $(ROOT)/bindings-c/scripts/test-cross-archive.sh \
+	    $(DIST)/officernd-auth-c-$(DIST_VERSION)-$$triple.tar.gz $$triple || exit 1; \
+	done
+
+test-dist-c-host: mock dist-c-host
 	rm -rf $(TEST_DIST_DIR)/c && mkdir -p $(TEST_DIST_DIR)/c/prefix $(TEST_DIST_DIR)/c/build-c
 	tar -C $(TEST_DIST_DIR)/c/prefix --strip-components=1 -xzf $(C_DIST_ARCHIVE)
 	PKG_CONFIG_PATH=$(TEST_DIST_DIR)/c/prefix/lib/pkgconfig pkg-config --modversion officernd_auth | grep -qx $(DIST_VERSION)
@@ -153,13 +184,14 @@ test-dist-python: mock
 # cargo-zigbuild (glibc ones against 2.17: `napi build -x` passes no glibc version, and zig then
 # links against a newer one), the macOS and Windows ones only by the release workflow. On Linux a
 # napi module is the crate's cdylib renamed (index.js and index.d.ts are generated by `make
-# test-node` and checked in). bindings-node/scripts/stage-npm.mjs stages the main package (the
-# loader, no binary, optionalDependencies at this exact version, as `napi prepublish` writes them)
-# and each built platform package (README, licences); `npm pack` writes the tarballs into dist/.
+# test-node` and checked in). As `napi artifacts` + `napi pre-publish`: each binary goes into its
+# npm/<platform>/ and is packed there; the main package is bindings-node/ itself, packed as it is
+# in a clone (the loader, no binary; its prepack script, scripts/prepack.mjs, adds optionalDependencies
+# on every platform package at exactly this version for the pack, postpack removes them; it also
+# copies the licences into each package).
 NODE_DIST_TARGETS := x86_64-unknown-linux-gnu:linux-x64-gnu:.$(GLIBC_MAX) aarch64-unknown-linux-gnu:linux-arm64-gnu:.$(GLIBC_MAX) \
   x86_64-unknown-linux-musl:linux-x64-musl: aarch64-unknown-linux-musl:linux-arm64-musl:
 NODE_DIST_ARTIFACTS := $(ROOT)/target/npm-artifacts
-NODE_DIST_STAGE := $(ROOT)/target/npm-stage
 
 .PHONY: dist-node test-dist-node
 
@@ -178,13 +210,20 @@ dist-node: node-deps dist-tools dist-targets
 	  needed="$$(readelf -d $$f | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' | tr '\n' ' ')"; \
 	  [[ "$$needed" == "libc.so " ]] || { echo "dist-node: $$f needs $$needed (only musl's libc.so allowed)" >&2; exit 1; }; \
 	  echo "dist-node: $$(basename $$f) needs only musl's libc.so"; done
-	node $(NODE_DIR)/scripts/stage-npm.mjs $(NODE_DIST_ARTIFACTS) $(NODE_DIST_STAGE)
-	rm -f $(DIST)/officernd-auth-*.tgz
-	for d in $(NODE_DIST_STAGE)/*/; do (cd $$d && npm pack --silent --pack-destination $(DIST)) || exit 1; done
+	rm -f $(DIST)/officernd-auth-*.tgz $(NODE_DIR)/npm/*/*.node
+	for spec in $(NODE_DIST_TARGETS); do \
+	  IFS=: read -r triple platform glibc <<<"$$spec"; \
+	  cp $(NODE_DIST_ARTIFACTS)/officernd-auth.$$platform.node $(NODE_DIR)/npm/$$platform/ && \
+	  node $(NODE_DIR)/scripts/prepack.mjs $(NODE_DIR)/npm/$$platform && \
+	  (cd $(NODE_DIR)/npm/$$platform && npm pack --silent --pack-destination $(DIST)) || exit 1; \
+	done
+	cd $(NODE_DIR) && npm pack --silent --pack-destination $(DIST)
 	@for t in $(DIST)/officernd-auth-*.tgz; do list="$$(tar -tzf $$t)"; \
 	  for f in package/README.md package/LICENSE-MIT package/LICENSE-APACHE package/package.json; do \
-	    grep -qx $$f <<<"$$list" || { echo "dist-node: $$t has no $$f" >&2; exit 1; }; done; done
-	@echo "dist-node: every tarball carries README, LICENSE-MIT, LICENSE-APACHE"
+	    grep -qx $$f <<<"$$list" || { echo "dist-node: $$t has no $$f" >&2; exit 1; }; done; \
+	  case $$t in */officernd-auth-[0-9]*) ! grep -q '\.node$$' <<<"$$list" || { echo "dist-node: $$t carries a binary" >&2; exit 1; } ;; \
+	    *) [[ $$(grep -c '\.node$$' <<<"$$list") == 1 ]] || { echo "dist-node: $$t has no binary" >&2; exit 1; } ;; esac; done
+	@echo "dist-node: every tarball carries README, LICENSE-MIT, LICENSE-APACHE; the main one no binary, each platform one its binary"
 
 # The main package and this machine's platform package, from the tarballs, into a fresh project
 # with npm offline (nothing from the registry: the other platforms' optional packages are skipped);
@@ -203,3 +242,15 @@ test-dist-node: mock node-deps
 	cd $(TEST_DIST_DIR)/node && node $(NODE_DIR)/node_modules/typescript/bin/tsc -p tsconfig.json && \
 	  $(ROOT)/scripts/with-mock.sh node app-ts.js
 	@echo "test-dist-node: installed from the tarballs offline; CommonJS, ESM and TypeScript fetched a token"
+	@echo "== the README's line, npm install officernd-auth, against a loopback registry serving dist's tarballs"
+	rm -rf $(TEST_DIST_DIR)/node-registry && mkdir -p $(TEST_DIST_DIR)/node-registry
+	cp $(ROOT)/bindings-node/scripts/test-dist/* $(TEST_DIST_DIR)/node-registry/
+	cd $(TEST_DIST_DIR)/node-registry && node $(NODE_DIR)/scripts/registry.mjs $(DIST)/officernd-auth-*.tgz -- \
+	  npm install officernd-auth 2>registry.log || { cat registry.log >&2; exit 1; }
+	@cd $(TEST_DIST_DIR)/node-registry && installed="$$(ls -d node_modules/officernd-auth* | tr '\n' ' ')"; \
+	echo "test-dist-node: npm installed $$installed"; \
+	[[ "$$installed" == "node_modules/officernd-auth node_modules/officernd-auth-$(NODE_HOST_PLATFORM) " ]] || \
+	  { echo "test-dist-node: npm install officernd-auth should install the main package and officernd-auth-$(NODE_HOST_PLATFORM) only (the other Linux packages are served too: os/cpu/libc must rule them out)" >&2; exit 1; }; \
+	grep -q '"officernd-auth": "^$(DIST_VERSION)"' package.json || { echo "test-dist-node: package.json does not depend on officernd-auth ^$(DIST_VERSION)" >&2; exit 1; }
+	cd $(TEST_DIST_DIR)/node-registry && $(ROOT)/scripts/with-mock.sh node app.cjs
+	@echo "test-dist-node: npm install officernd-auth picked this platform's package from the registry and fetched a token"

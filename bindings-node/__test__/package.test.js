@@ -1,6 +1,8 @@
 'use strict'
-// Packaging: the TypeScript types compile for ESM and CommonJS consumers, and the `npm pack`
-// tarball installs into a fresh project and works there (CommonJS, ESM and tsc).
+// Packaging: the TypeScript types compile for ESM and CommonJS consumers, and `npm pack` gives the
+// napi-rs main package (loader, no binary, optionalDependencies on the platform packages), which
+// installs with this machine's platform package into a fresh project and works there (CommonJS,
+// ESM and tsc).
 const test = require('node:test')
 const assert = require('node:assert/strict')
 const { execFileSync } = require('node:child_process')
@@ -31,7 +33,7 @@ test('TypeScript: the typed examples compile (tsc --noEmit)', () => {
   run(process.execPath, [TSC, '-p', path.join(__dirname, 'typed')], PKG_DIR)
 })
 
-test('npm pack tarball installs into a fresh project and works there', async (t) => {
+test('npm pack: the main package and this platform\'s package install into a fresh project and work there', async (t) => {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'officernd-auth-pack-'))
   const mock = await startMock()
   t.after(async () => {
@@ -39,20 +41,53 @@ test('npm pack tarball installs into a fresh project and works there', async (t)
     fs.rmSync(tmp, { recursive: true, force: true })
   })
 
+  // The main package, packed as in a clone (`npm pack` here): the loader and types, README and
+  // licences, optionalDependencies on every platform package at this version, no binary.
   const packed = JSON.parse(run(NPM, ['pack', '--json', '--pack-destination', tmp], PKG_DIR))
   const tarball = path.join(tmp, packed[0].filename)
-  assert.match(packed[0].filename, /^officernd-auth-.*\.tgz$/)
+  const pkg = JSON.parse(fs.readFileSync(path.join(PKG_DIR, 'package.json'), 'utf8'))
+  assert.equal(packed[0].filename, `officernd-auth-${pkg.version}.tgz`)
   const files = packed[0].files.map((f) => f.path)
-  for (const f of ['index.js', 'index.d.ts', 'lib/main.js', 'lib/main.mjs', 'lib/main.d.ts', 'lib/main.d.mts']) {
+  for (const f of ['index.js', 'index.d.ts', 'lib/main.js', 'lib/main.mjs', 'lib/main.d.ts', 'lib/main.d.mts',
+    'README.md', 'LICENSE-MIT', 'LICENSE-APACHE', 'package.json']) {
     assert.ok(files.includes(f), `${f} is in the tarball`)
   }
-  assert.ok(files.some((f) => f.endsWith('.node')), 'the native module is in the tarball')
+  assert.ok(!files.some((f) => f.endsWith('.node')), 'no native module in the main package')
   assert.ok(!files.some((f) => f.startsWith('src/') || f.startsWith('__test__/')), 'no sources or tests')
+  // package.json in the tarball has them (prepack adds them for the pack; postpack takes them out).
+  const packedPkg = JSON.parse(execFileSync('tar', ['-xzOf', tarball, 'package/package.json'], { encoding: 'utf8' }))
+  assert.equal(packedPkg.version, pkg.version)
+  assert.equal(pkg.optionalDependencies, undefined, 'package.json is back as committed after the pack')
+  const platforms = fs.readdirSync(path.join(PKG_DIR, 'npm'))
+  assert.deepEqual(
+    Object.keys(packedPkg.optionalDependencies).sort(),
+    platforms.map((p) => `officernd-auth-${p}`).sort(),
+    'optionalDependencies name every npm/<platform> package',
+  )
+  for (const v of Object.values(packedPkg.optionalDependencies)) assert.equal(v, pkg.version)
 
+  // This machine's platform package from npm/<platform>/ with the binary `napi build` just made
+  // (what `make dist-node` does with the release binaries), packed in a copy of that directory.
+  const libc = process.platform !== 'linux' ? '' : process.report.getReport().header.glibcVersionRuntime ? '-gnu' : '-musl'
+  const platform = `${process.platform}-${process.arch}${libc}${process.platform === 'win32' ? '-msvc' : ''}`
+  assert.ok(platforms.includes(platform), `npm/${platform} exists`)
+  const platDir = path.join(tmp, platform)
+  fs.cpSync(path.join(PKG_DIR, 'npm', platform), platDir, { recursive: true })
+  const meta = JSON.parse(fs.readFileSync(path.join(platDir, 'package.json'), 'utf8'))
+  fs.copyFileSync(path.join(PKG_DIR, meta.main), path.join(platDir, meta.main))
+  run(process.execPath, [path.join(PKG_DIR, 'scripts', 'prepack.mjs'), platDir], PKG_DIR)
+  const platPacked = JSON.parse(run(NPM, ['pack', '--json', '--pack-destination', tmp], platDir))
+  const platFiles = platPacked[0].files.map((f) => f.path).sort()
+  assert.deepEqual(platFiles, [meta.main, 'LICENSE-APACHE', 'LICENSE-MIT', 'README.md', 'package.json'].sort())
+
+  // Both into a fresh project, offline: npm skips the other platforms' optional packages.
   const app = path.join(tmp, 'app')
   fs.mkdirSync(app)
   fs.writeFileSync(path.join(app, 'package.json'), JSON.stringify({ name: 'app', private: true, version: '1.0.0' }))
-  run(NPM, ['install', '--no-audit', '--no-fund', '--no-package-lock', tarball], app)
+  run(NPM, ['install', '--offline', '--no-audit', '--no-fund', '--no-package-lock', tarball,
+    path.join(tmp, platPacked[0].filename)], app)
+  assert.ok(!fs.existsSync(path.join(app, 'node_modules', 'officernd-auth', meta.main)), 'the binary is not in the main package')
+  assert.ok(fs.existsSync(path.join(app, 'node_modules', meta.name, meta.main)), `${meta.name} is installed`)
 
   const env = {
     OFFICERND_CLIENT_ID: DEMO.clientId,
