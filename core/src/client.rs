@@ -6,7 +6,7 @@
 use std::fmt;
 use std::sync::Arc;
 
-use crate::config::{Config, TokenClientBuilder, normalize_token_url};
+use crate::config::{Config, TokenClientBuilder, budget_endpoint, normalize_token_url};
 use crate::error::Result;
 use crate::exchange::Transport;
 use crate::fork::{Local, PerProcess};
@@ -65,6 +65,8 @@ impl TokenClient {
         // One spelling of the endpoint for every key: `HTTPS://Host:443/oauth/token/` and the
         // plain URL are one budget, as the server sees them.
         let url = normalize_token_url(&config.token_url);
+        // The budget's endpoint: what the server rate-limits (no query, no trailing dot).
+        let endpoint = budget_endpoint(&url);
         let key = StoreKey::derive(
             &url,
             &config.client_id,
@@ -75,7 +77,7 @@ impl TokenClient {
         let make_governor = || PerProcess::new(Governor::new(rule, config.clock.now()));
         let make_shared = |governor| Shared {
             key: key.clone(),
-            credentials: StoreKey::credentials(&url, &config.client_id),
+            credentials: StoreKey::credentials(&endpoint, &config.client_id),
             flight: SingleFlight::new(),
             server: PerProcess::new(ServerLocal::default()),
             governor,
@@ -86,7 +88,7 @@ impl TokenClient {
         let shared = if config.share_cache {
             let now = config.clock.now();
             let governor = BUDGETS.get_or_insert(
-                (url.clone(), config.client_id.clone()),
+                (endpoint.clone(), config.client_id.clone()),
                 make_governor,
                 |g| local_governor(g, &config).lock().idle(now),
             );

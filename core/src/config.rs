@@ -544,6 +544,21 @@ pub(crate) fn normalize_token_url(raw: &str) -> String {
     }
 }
 
+/// The endpoint the server rate-limits, from a normalised token URL: without its query and
+/// fragment, and without a trailing dot on the host (`…/token?a` and `…/token?b` are one
+/// budget, as the server counts them). The cache key keeps the whole URL.
+pub(crate) fn budget_endpoint(normalized: &str) -> String {
+    let Ok(mut u) = url::Url::parse(normalized) else {
+        return normalized.to_owned();
+    };
+    u.set_query(None);
+    u.set_fragment(None);
+    if let Some(host) = u.host_str().filter(|h| h.ends_with('.')).map(str::to_owned) {
+        let _ = u.set_host(Some(host.trim_end_matches('.')));
+    }
+    u.as_str().trim_end_matches('/').to_owned()
+}
+
 fn is_loopback(url: &url::Url) -> bool {
     match url.host() {
         Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
@@ -556,6 +571,31 @@ fn is_loopback(url: &url::Url) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_query_fragment_or_trailing_dot_is_not_another_budget() {
+        let plain = budget_endpoint(&normalize_token_url(
+            "https://identity.officernd.com/oauth/token",
+        ));
+        for spelling in [
+            "https://identity.officernd.com/oauth/token?a",
+            "https://identity.officernd.com/oauth/token?b=1#x",
+            "https://identity.officernd.com./oauth/token",
+            "https://Identity.OfficeRnD.com.:443/oauth/token/?q",
+        ] {
+            assert_eq!(
+                budget_endpoint(&normalize_token_url(spelling)),
+                plain,
+                "{spelling}"
+            );
+        }
+        assert_ne!(
+            budget_endpoint(&normalize_token_url(
+                "https://identity.officernd.com/other/token"
+            )),
+            plain
+        );
+    }
 
     #[test]
     fn token_urls_normalise_to_one_budget_key() {

@@ -98,3 +98,26 @@ fn an_overflowing_retry_after_is_honoured_not_retried_at_once() {
     assert_eq!(server.token_requests(), 1, "{e}");
     assert_eq!(e.retry_after(), Some(Duration::from_secs(24 * 3600)), "{e}");
 }
+
+/// `…/token?a` and `…/token?b` are one endpoint to the server, so one budget (the query used
+/// to make two: 10 requests in a minute for one application).
+#[test]
+fn a_query_string_does_not_split_the_budget() {
+    let server = mock();
+    let base = token_url(&server);
+    for url in [format!("{base}?a"), format!("{base}?b")] {
+        let c = TokenClient::builder()
+            .client_id(DEMO_CLIENT_ID)
+            .client_secret(DEMO_CLIENT_SECRET)
+            .token_url(url)
+            .build()
+            .unwrap();
+        for _ in 0..5 {
+            if let Ok(t) = c.token() {
+                c.invalidate(&t);
+            }
+        }
+    }
+    assert_eq!(server.token_requests(), 5);
+    assert!(server.max_in_window(MINUTE) <= 5);
+}

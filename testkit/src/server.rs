@@ -177,6 +177,10 @@ fn router(state: Arc<SharedState>) -> Router {
     Router::new()
         // `any`, not `post`: a GET must still be counted and answered like OfficeRnD does.
         .route("/oauth/token", any(token_endpoint::token))
+        // The same endpoint under a prefix: tests tag each mock's URL with one (`/run-7/…`),
+        // so that a later mock on a reused port is another endpoint to the client (another
+        // cache and budget), as a query string no longer is.
+        .route("/{prefix}/oauth/token", any(token_endpoint::token))
         .route("/api/v2/me", get(resource::me))
         .merge(control::routes())
         .merge(spawn::routes())

@@ -40,7 +40,7 @@ pub fn token_url(server: &MockServer) -> String {
         .as_ref()
         .and_then(|t| t.get(&server.addr()).copied());
     let tag = known.unwrap_or_else(|| new_tag(server.addr()));
-    format!("{}?run={tag}", server.token_url())
+    format!("{}/run-{tag}/oauth/token", server.url())
 }
 
 /// A builder for the mock's demo app, isolated from other tests' caches, on `clock`.
