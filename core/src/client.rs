@@ -90,7 +90,9 @@ impl TokenClient {
             let governor = BUDGETS.get_or_insert(
                 (endpoint.clone(), config.client_id.clone()),
                 make_governor,
-                |g| local_governor(g, &config).lock().idle(now),
+                // Another application's governor: looked at, never rebuilt with this
+                // client's rule after a fork (one not yet used in this child is kept).
+                |g| g.peek(|g| g.idle(now)).unwrap_or(false),
             );
             // Clients of these credentials built with different budgets: all follow the
             // strictest (a client configured for 1 per minute never sends 5).

@@ -79,6 +79,10 @@ impl<T> PerProcess<T> {
     pub(crate) fn get(&self, _rebuild: impl FnOnce(Option<&T>) -> T) -> Arc<Local<T>> {
         Arc::clone(&self.slot)
     }
+
+    pub(crate) fn peek<R>(&self, f: impl FnOnce(&T) -> R) -> Option<R> {
+        Some(f(&self.slot.lock()))
+    }
 }
 
 #[cfg(not(loom))]
@@ -87,6 +91,13 @@ impl<T> PerProcess<T> {
         PerProcess {
             slot: arc_swap::ArcSwap::from_pointee(Local::new(std::process::id(), value)),
         }
+    }
+
+    /// `f` of this process's state, without rebuilding it: `None` when the state is still a
+    /// parent's (never used in this child), whose rebuild only its owner knows how to do.
+    pub(crate) fn peek<R>(&self, f: impl FnOnce(&T) -> R) -> Option<R> {
+        let current = self.slot.load_full();
+        (current.pid == std::process::id()).then(|| f(&current.lock()))
     }
 
     /// This process's state. After a fork, `rebuild` makes the child's state from the parent's
