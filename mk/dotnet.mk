@@ -5,7 +5,8 @@
 # time; every type the assembly references is checked to be in netstandard2.0
 # (bindings-dotnet/tools/CheckNetStandard.cs over `monodis --typeref`). The .csproj and .nuspec
 # (bindings-dotnet/src/OfficeRnD.Auth/OfficeRnD.Auth.csproj, bindings-dotnet/OfficeRnD.Auth.nuspec)
-# are for a release job with the .NET SDK that the release workflow does not have yet.
+# are built and packed with the .NET SDK by the release workflow (jobs dotnet-pack, dotnet-test), from
+# the C archives of every platform (bindings-dotnet/scripts/stage-runtimes.sh, tested here).
 #   make test-dotnet   build, pack target/OfficeRnD.Auth.<version>.nupkg (linux-x64), run the suite
 #                      against the mock (its last line: "N passed, N failed")
 #   make build-dotnet  the assembly and examples/dotnet (what the demo needs)
@@ -35,6 +36,7 @@ dotnet-tools:
 	@[[ -f /usr/lib/mono/4.5/System.IO.Compression.dll ]] || { echo "System.IO.Compression missing: install the Debian package libmono-system-io-compression4.0-cil (make deps)" >&2; exit 1; }
 	@command -v monodis >/dev/null || { echo "monodis not found: install the Debian package mono-utils (make deps)" >&2; exit 1; }
 	@command -v zip >/dev/null || { echo "zip not found: install the Debian package zip (make deps)" >&2; exit 1; }
+	@command -v unzip >/dev/null || { echo "unzip not found: install the Debian package unzip (make deps)" >&2; exit 1; }
 
 dotnet-native:
 	CARGO="$(CARGO)" $(ROOT)/bindings-c/scripts/install.sh $(C_PREFIX) debug
@@ -56,8 +58,9 @@ test-dotnet: mock pack-dotnet
 	cp $(DOTNET_LIB) $(DOTNET_OUT)/tests/
 	mcs -target:exe $(MCS_FLAGS) -r:$(DOTNET_LIB) -r:$(MONO_API)/System.IO.Compression.dll -r:$(MONO_API)/System.Xml.dll \
 	  -out:$(DOTNET_OUT)/tests/OfficeRnD.Auth.Tests.exe $(DOTNET_DIR)/tests/*.cs
-	OFFICERND_DOTNET_NUPKG=$(DOTNET_NUPKG) OFFICERND_DOTNET_DIR=$(DOTNET_DIR) OFFICERND_MOCK_ARGS=--no-rate-limit \
-	  $(ROOT)/scripts/with-mock.sh $(DOTNET_RUN) $(DOTNET_OUT)/tests/OfficeRnD.Auth.Tests.exe
+	$(DOTNET_DIR)/scripts/test-stage-runtimes.sh
+	OFFICERND_DOTNET_NUPKG=$(DOTNET_NUPKG) OFFICERND_DOTNET_DIR=$(DOTNET_DIR) \
+	  $(ROOT)/scripts/with-mock.sh --no-rate-limit -- $(DOTNET_RUN) $(DOTNET_OUT)/tests/OfficeRnD.Auth.Tests.exe
 
 demo-dotnet:
 	@echo "== .NET example: TokenClient.FromEnvironment(), GetTokenAsync twice, HttpClient + OfficeRnDAuthHandler"

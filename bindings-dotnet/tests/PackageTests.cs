@@ -64,7 +64,17 @@ namespace OfficeRnD.Auth.Tests
             Assert.Equal("Microsoft.NET.Sdk", csproj.DocumentElement.GetAttribute("Sdk"), "an SDK-style project");
             Assert.Equal("netstandard2.0", csproj.GetElementsByTagName("TargetFramework")[0].InnerText, "target framework");
             Assert.Equal("../../OfficeRnD.Auth.nuspec", csproj.GetElementsByTagName("NuspecFile")[0].InnerText, "packs from the nuspec");
-            new XmlDocument().Load(Path.Combine(dir, "../examples/dotnet/FetchToken.csproj"));
+            // The projects that consume the package (the example, and the suite as the release
+            // workflow builds it) ask for the version the nuspec packs.
+            var version = nuspec.GetElementsByTagName("version")[0].InnerText;
+            foreach (var consumer in new[] { "../examples/dotnet/FetchToken.csproj", "tests/OfficeRnD.Auth.Tests.csproj" })
+            {
+                var project = new XmlDocument();
+                project.Load(Path.Combine(dir, consumer));
+                var reference = project.GetElementsByTagName("PackageReference").Cast<XmlElement>()
+                    .Single(r => r.GetAttribute("Include") == "OfficeRnD.Auth");
+                Assert.Equal(version, reference.GetAttribute("Version"), consumer + " references the packed version");
+            }
         }
 
         private static byte[] Bytes(ZipArchive zip, string name)

@@ -1,6 +1,8 @@
 // A small test runner (no NuGet at build time): runs every public static void method of the
 // classes marked [TestClass] marked [Test], prints one line per test and ends with the line
-// "N passed, N failed" that CI reads. Exit code 1 when any test failed.
+// "N passed, N failed" that CI reads. Exit code 1 when any test failed. Arguments pick tests by a
+// part of their name ("Handler"), or leave them out with a leading '!' ("!PackageTests": the
+// release workflow, whose package holds every runtime, not the linux-x64 one it checks).
 using System;
 using System.Diagnostics;
 using System.Linq;
@@ -18,7 +20,7 @@ namespace OfficeRnD.Auth.Tests
             var tests = typeof(Runner).Assembly.GetTypes()
                 .SelectMany(t => t.GetMethods(BindingFlags.Public | BindingFlags.Static))
                 .Where(m => m.GetCustomAttributes(typeof(TestAttribute), false).Length > 0)
-                .Where(m => args.Length == 0 || args.Any(a => m.Name.Contains(a)))
+                .Where(m => Picked(m.DeclaringType.Name + "." + m.Name, args))
                 .OrderBy(m => m.DeclaringType.Name).ThenBy(m => m.MetadataToken)
                 .ToList();
             int passed = 0, failed = 0;
@@ -42,6 +44,13 @@ namespace OfficeRnD.Auth.Tests
             Console.WriteLine("dotnet tests: {0} ms", total.ElapsedMilliseconds);
             Console.WriteLine("{0} passed, {1} failed", passed, failed);
             return failed == 0 && passed > 0 ? 0 : 1;
+        }
+
+        private static bool Picked(string name, string[] args)
+        {
+            var include = args.Where(a => !a.StartsWith("!")).ToList();
+            var exclude = args.Where(a => a.StartsWith("!")).Select(a => a.Substring(1)).ToList();
+            return (include.Count == 0 || include.Any(a => name.Contains(a))) && !exclude.Any(a => name.Contains(a));
         }
     }
 
