@@ -848,7 +848,7 @@ fn fleets_keep_the_quota_and_freshness_promises_under_faults() {
             let n: u64 = std::env::var("OFFICERND_SIM_SEEDS")
                 .ok()
                 .and_then(|s| s.parse().ok())
-                .unwrap_or(1000);
+                .unwrap_or(3000);
             (1..=n).collect()
         }
     };

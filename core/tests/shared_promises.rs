@@ -1,7 +1,7 @@
 //! The quota and freshness promises across processes that share a store (each "process" here is
 //! a client that shares nothing in memory: `share_cache(false)`, its own governor): tokens adopted
 //! from a store keep the windows of their original lifetime; a 429 cool-down, a `Retry-After`
-//! and a terminal answer hold for everyone sharing the store; retries honour `Retry-After` on a
+//! and a terminal answer hold for everyone sharing the store (memory, file and Redis alike); retries honour `Retry-After` on a
 //! 5xx; spellings of one token URL share one budget.
 
 mod common;
@@ -26,6 +26,55 @@ fn temp_dir(name: &str) -> PathBuf {
 fn fastrand_u64() -> u64 {
     use std::hash::{BuildHasher, RandomState};
     RandomState::new().hash_one(0u8)
+}
+
+/// A store the "processes" of a test share: the memory store, the file store and, with the
+/// `redis` feature, a real Redis. What the store keeps (a cool-down, a refusal) must hold for
+/// each of them alike.
+struct Shared {
+    name: &'static str,
+    store: Arc<dyn TokenStore>,
+    /// The store times its cool-downs on the client's clock (`ManualClock` can end them); Redis
+    /// takes time from its server.
+    client_clock: bool,
+    _keep: Box<dyn std::any::Any>,
+}
+
+fn shared_stores(test: &str) -> Vec<Shared> {
+    struct Dir(PathBuf);
+    impl Drop for Dir {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+    let dir = temp_dir(test);
+    let file = officernd_auth::FileStore::new(&dir).unwrap();
+    #[allow(unused_mut)]
+    let mut stores = vec![
+        Shared {
+            name: "memory",
+            store: Arc::new(MemoryStore::new()),
+            client_clock: true,
+            _keep: Box::new(()),
+        },
+        Shared {
+            name: "file",
+            store: Arc::new(file),
+            client_clock: true,
+            _keep: Box::new(Dir(dir)),
+        },
+    ];
+    #[cfg(feature = "redis")]
+    {
+        let redis = officernd_auth_testkit::RedisServer::start();
+        stores.push(Shared {
+            name: "redis",
+            store: Arc::new(officernd_auth::RedisStore::new(&redis.url()).unwrap()),
+            client_clock: false,
+            _keep: Box::new(redis),
+        });
+    }
+    stores
 }
 
 /// A client of its own (nothing shared in memory) on `store`.
@@ -71,21 +120,31 @@ fn a_token_adopted_late_from_the_file_store_is_not_handed_out_below_min_validity
 
 #[test]
 fn a_429_without_retry_after_holds_every_process_sharing_the_store() {
-    let server = mock();
-    let clock = ManualClock::new();
-    let store: Arc<dyn TokenStore> = Arc::new(MemoryStore::new());
-    server.push_fault(Fault::TooManyRequests { retry_after: None });
-    let a = process(builder(&server, &clock), &store);
-    assert_eq!(a.token().unwrap_err().retry_after(), Some(MINUTE));
-    let b = process(builder(&server, &clock), &store);
-    let e = b.token().unwrap_err();
-    // Held by the shared cool-down; the 429 was answered to the other process, not this one.
-    assert_eq!((e.code(), e.status()), ("rate_limited", None), "{e}");
-    assert!(e.to_string().contains("asked to wait"), "{e}");
-    assert_eq!(server.token_requests(), 1, "the other process did not send");
-    clock.advance(MINUTE);
-    b.token().unwrap();
-    assert_eq!(server.token_requests(), 2);
+    for Shared {
+        name,
+        store,
+        client_clock,
+        _keep,
+    } in shared_stores("429")
+    {
+        let server = mock();
+        let clock = ManualClock::new();
+        server.push_fault(Fault::TooManyRequests { retry_after: None });
+        let a = process(builder(&server, &clock), &store);
+        assert_eq!(a.token().unwrap_err().retry_after(), Some(MINUTE), "{name}");
+        let b = process(builder(&server, &clock), &store);
+        let e = b.token().unwrap_err();
+        // Held by the shared cool-down; the 429 was answered to the other process, not this one.
+        assert_eq!((e.code(), e.status()), ("rate_limited", None), "{name}: {e}");
+        assert!(e.to_string().contains("asked to wait"), "{name}: {e}");
+        assert!(e.retry_after().unwrap() > MINUTE / 2, "{name}: {e:?}");
+        assert_eq!(server.token_requests(), 1, "{name}: the other process sent");
+        if client_clock {
+            clock.advance(MINUTE);
+            b.token().unwrap();
+            assert_eq!(server.token_requests(), 2, "{name}");
+        }
+    }
 }
 
 /// A 503 with `Retry-After` holds the processes sharing the store too, and none of them claims
@@ -111,18 +170,19 @@ fn a_503_retry_after_holds_every_process_without_claiming_a_429() {
 
 #[test]
 fn a_terminal_answer_is_remembered_for_every_process_sharing_the_store() {
-    let server = mock();
-    let clock = ManualClock::new();
-    let store: Arc<dyn TokenStore> = Arc::new(MemoryStore::new());
-    let wrong = || builder(&server, &clock).client_secret("not-the-secret");
-    let first = process(wrong(), &store).token().unwrap_err();
-    assert_eq!(first.oauth_error(), Some("invalid_client"));
-    for _ in 0..5 {
-        assert_eq!(process(wrong(), &store).token().unwrap_err(), first);
+    for Shared { name, store, .. } in shared_stores("terminal") {
+        let server = mock();
+        let clock = ManualClock::new();
+        let wrong = || builder(&server, &clock).client_secret("not-the-secret");
+        let first = process(wrong(), &store).token().unwrap_err();
+        assert_eq!(first.oauth_error(), Some("invalid_client"), "{name}");
+        for _ in 0..5 {
+            assert_eq!(process(wrong(), &store).token().unwrap_err(), first, "{name}");
+        }
+        assert_eq!(server.token_requests(), 1, "{name}: not remembered through the store");
+        // The right secret is another configuration: not refused.
+        process(builder(&server, &clock), &store).token().unwrap();
     }
-    assert_eq!(server.token_requests(), 1, "remembered through the store");
-    // The right secret is another configuration: not refused.
-    process(builder(&server, &clock), &store).token().unwrap();
 }
 
 #[test]

@@ -43,6 +43,8 @@ const THREADS: usize = 4;
 const CALL_SLACK: Duration = Duration::from_secs(1);
 /// A worker still running this long after its run should have ended is killed: "worker hung".
 const HANG_BOUND: Duration = Duration::from_secs(10);
+/// How long the workers of an outage soak run (see `fault_soak`).
+const OUTAGE_RUN: Duration = Duration::from_secs(22);
 /// `expires_in` is read right after `token()` returns; this much measuring slack is allowed.
 const EXPIRY_SLACK: Duration = Duration::from_millis(50);
 /// Workers run as this user when the tests run as root, so a `0500` store directory really is
@@ -427,6 +429,9 @@ struct Check<'a> {
     /// The scenario broke the store: at least one worker must have logged a warning about it,
     /// otherwise the harness, not the client, failed to break anything.
     expect_store_warnings: bool,
+    /// Token requests that reached the server while the store was down: at least one, or the
+    /// outage budget was never exercised.
+    requests_in_outage: Option<u64>,
 }
 
 impl Check<'_> {
@@ -520,6 +525,16 @@ impl Check<'_> {
                 )),
                 Some(_) => {}
                 None => harness.push("no worker got a single token".into()),
+            }
+        }
+        if let Some(n) = self.requests_in_outage {
+            let _ = writeln!(report, "  token requests while the store was down: {n}");
+            if n == 0 {
+                harness.push(
+                    "no token request reached the server while the store was down: the outage \
+                     budget was not exercised"
+                        .into(),
+                );
             }
         }
         if self.expect_store_warnings && warnings == 0 {
@@ -704,8 +719,10 @@ impl Outage for () {
     fn end(&mut self) {}
 }
 
-/// 14 s, four workers from the start, 30 % of tokens invalidated; server faults throughout; the
-/// store down from 3 s to 8 s (when `faults`).
+/// Four workers from the start, 30 % of tokens invalidated; server faults throughout; the store
+/// down from 3 s to 15 s (when `faults`): three windows, so that the outage budget (its first
+/// request a window and a margin after the outage starts, then one per window) sends while the
+/// store is still down; the run ends 7 s after it comes back.
 fn fault_soak(
     name: &str,
     server: &MockServer,
@@ -715,6 +732,7 @@ fn fault_soak(
     faults: bool,
 ) {
     let ms = Duration::from_millis;
+    let mut requests_in_outage = None;
     if faults {
         // The very first request reaches the server late.
         server.push_fault(Fault::SlowArrival(ms(500)));
@@ -735,6 +753,7 @@ fn fault_soak(
         ]);
         at(start, ms(3000));
         outage.start();
+        let before = server.token_requests();
         at(start, ms(5000));
         server.push_faults([
             Fault::TooManyRequests {
@@ -743,9 +762,10 @@ fn fault_soak(
             Fault::Status(503),
             Fault::SlowArrival(ms(500)),
         ]);
-        at(start, ms(8000));
+        at(start, ms(15000));
         outage.end();
-        at(start, ms(9000));
+        requests_in_outage = Some(server.token_requests() - before);
+        at(start, ms(16000));
         server.push_faults([
             Fault::TooManyRequests { retry_after: None },
             Fault::StatusWithRetryAfter {
@@ -764,6 +784,7 @@ fn fault_soak(
         timeout: settings.timeout,
         min_validity: None,
         expect_store_warnings: faults,
+        requests_in_outage,
     }
     .run(&finished);
 }
@@ -796,6 +817,7 @@ fn freshness_soak(name: &str, server: &MockServer, settings: &WorkerSettings, ui
         timeout: settings.timeout,
         min_validity: Some(min_validity),
         expect_store_warnings: false,
+        requests_in_outage: None,
     }
     .run(&finished);
 }
@@ -840,7 +862,8 @@ fn file_store_saturated_soak() {
 fn file_store_outage_soak() {
     let server = mock(3599);
     let dir = StoreDir::new("outage");
-    let s = WorkerSettings::for_server(&server, "file", Some(&dir.dir), seed());
+    let mut s = WorkerSettings::for_server(&server, "file", Some(&dir.dir), seed());
+    s.run = OUTAGE_RUN;
     fault_soak("file outage soak", &server, &s, worker_uid(), &dir, true);
 }
 
@@ -857,7 +880,8 @@ fn file_store_freshness_soak() {
 fn redis_outage_soak() {
     let server = mock(3599);
     let mut redis = officernd_auth_testkit::RedisServer::start();
-    let s = WorkerSettings::for_server(&server, &redis.url(), None, seed());
+    let mut s = WorkerSettings::for_server(&server, &redis.url(), None, seed());
+    s.run = OUTAGE_RUN;
     fault_soak("redis outage soak", &server, &s, None, &mut redis, true);
 }
 
