@@ -80,6 +80,8 @@
 //! middleware (`reqwest_middleware.rs`) only applies the client's 401 rule to reqwest.
 
 #![warn(missing_docs)]
+// On docs.rs (nightly), doc_cfg badges every feature-gated public item by itself (its auto_cfg
+// is on by default since rust-lang/rust#138907, nightly 1.92): no `doc(cfg(...))` per item.
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 #[cfg(feature = "async")]

@@ -1,10 +1,12 @@
 //! `GET /api/v2/me`: a protected resource, so tests can check that issued tokens work and that
-//! revoked or expired ones get the 401 that should make a client call `invalidate`.
+//! revoked or expired ones get the 401 that should make a client call `invalidate`. It takes a
+//! `POST` too, and echoes its body, so tests can check that a resent request kept its body.
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
 use axum::Json;
+use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -12,7 +14,11 @@ use serde_json::json;
 
 use crate::state::{SharedState, TokenStatus};
 
-pub(crate) async fn me(State(state): State<Arc<SharedState>>, headers: HeaderMap) -> Response {
+pub(crate) async fn me(
+    State(state): State<Arc<SharedState>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     state.resource_requests.fetch_add(1, Ordering::SeqCst);
     let token = headers
         .get(header::AUTHORIZATION)
@@ -22,8 +28,11 @@ pub(crate) async fn me(State(state): State<Arc<SharedState>>, headers: HeaderMap
         .map(|(_, t)| t.trim());
     let description = match token.map(|t| state.check_token(t)) {
         Some(TokenStatus::Valid { client_id, scopes }) => {
-            return Json(json!({ "ok": true, "client_id": client_id, "scopes": scopes }))
-                .into_response();
+            let mut answer = json!({ "ok": true, "client_id": client_id, "scopes": scopes });
+            if !body.is_empty() {
+                answer["body"] = String::from_utf8_lossy(&body).into();
+            }
+            return Json(answer).into_response();
         }
         None => "a Bearer token is required",
         Some(TokenStatus::Unknown) => "the access token is unknown",

@@ -93,7 +93,7 @@ impl MockServer {
         self.state.stats().token_requests
     }
 
-    /// Every request that reached the protected resource (`GET /api/v2/me`), answered 200 or 401.
+    /// Every request that reached the protected resource (`/api/v2/me`), answered 200 or 401.
     pub fn resource_requests(&self) -> u64 {
         self.state.stats().resource_requests
     }
@@ -181,7 +181,7 @@ fn router(state: Arc<SharedState>) -> Router {
         // so that a later mock on a reused port is another endpoint to the client (another
         // cache and budget), as a query string no longer is.
         .route("/{prefix}/oauth/token", any(token_endpoint::token))
-        .route("/api/v2/me", get(resource::me))
+        .route("/api/v2/me", get(resource::me).post(resource::me))
         .merge(control::routes())
         .merge(spawn::routes())
         .with_state(state)

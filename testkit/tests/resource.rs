@@ -31,6 +31,29 @@ fn issued_token_is_accepted() {
 }
 
 #[test]
+fn a_post_body_is_echoed() {
+    let s = server();
+    let token = demo_token(&s.token_url());
+    let mut resp = agent()
+        .post(&s.resource_url())
+        .header("authorization", &format!("Bearer {token}"))
+        .send("{\"name\": \"Desk 7\"}")
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 200);
+    let j: serde_json::Value =
+        serde_json::from_str(&resp.body_mut().read_to_string().unwrap()).unwrap();
+    assert_eq!(j["ok"], true);
+    assert_eq!(j["body"], "{\"name\": \"Desk 7\"}");
+    // Without a body, nothing is echoed.
+    assert!(
+        get_with_bearer(&s.resource_url(), &token)
+            .json()
+            .get("body")
+            .is_none()
+    );
+}
+
+#[test]
 fn unknown_or_missing_token_is_rejected() {
     let s = server();
     assert_invalid_token(&get_with_bearer(
