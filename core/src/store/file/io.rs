@@ -219,7 +219,7 @@ impl FileStore {
     fn clear_non_file(&self, path: &Path, deadline: Instant) -> Result<(), StoreError> {
         let dir = platform::open_dir_lock(&self.dir)
             .map_err(|e| self.err("open the store directory", e))?;
-        if !self.flock(&dir, deadline)? {
+        let Some(_held) = self.flock(&dir, deadline)? else {
             return Err(self.err(
                 "repair",
                 format!(
@@ -227,7 +227,7 @@ impl FileStore {
                     path.display()
                 ),
             ));
-        }
+        };
         let result = match fs::symlink_metadata(path) {
             Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
             Err(e) => Err(e),
