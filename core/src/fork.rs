@@ -112,17 +112,25 @@ impl<T> PerProcess<T> {
         // A child starts with a copy of its parent's random generator: reseed this thread's,
         // so siblings draw different jitters (and ids, see `store::unique_id`).
         fastrand::seed(fastrand::u64(..) ^ (u64::from(pid) << 32) ^ u64::from(pid));
-        let fresh = {
+        let (fresh, half_written) = {
             let parent = match current.state.try_lock() {
                 Ok(guard) => Some(guard),
                 Err(std::sync::TryLockError::Poisoned(p)) => Some(p.into_inner()),
                 Err(std::sync::TryLockError::WouldBlock) => None,
             };
-            Arc::new(Local::new(pid, rebuild(parent.as_deref())))
+            let half_written = parent.is_none();
+            (
+                Arc::new(Local::new(pid, rebuild(parent.as_deref()))),
+                half_written,
+            )
         };
         // Another thread of the child may have rebuilt it first: keep whichever won.
         let previous = self.slot.compare_and_swap(&current, Arc::clone(&fresh));
         if Arc::ptr_eq(&previous, &current) {
+            if half_written {
+                // Never dropped: its destructor could free what a parent thread was writing.
+                std::mem::forget(current);
+            }
             fresh
         } else {
             self.slot.load_full()
