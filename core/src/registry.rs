@@ -55,7 +55,7 @@ impl<K: Hash + Eq + Clone, V> Registry<K, V> {
     }
 
     /// Runs `f` holding the lock (a test's stand-in for another thread in `get_or_insert`).
-    #[cfg(test)]
+    #[cfg(all(test, unix))]
     fn hold_while(&self, f: impl FnOnce()) {
         let local = self.map.get(|parent| parent.cloned().unwrap_or_default());
         let _held = local.lock();

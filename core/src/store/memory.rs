@@ -69,7 +69,7 @@ struct MemoryState {
 
 impl MemoryStore {
     /// Runs `f` holding the state's lock (a test's stand-in for another thread in a call).
-    #[cfg(test)]
+    #[cfg(all(test, unix))]
     fn hold_while(&self, f: impl FnOnce()) {
         let local = self.inner.local();
         let _held = local.lock();
