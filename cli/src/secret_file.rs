@@ -18,24 +18,25 @@ pub fn read(path: &Path) -> Result<String> {
         setting: "client_secret_file".into(),
         reason: format!("{}: {reason}", path.display()),
     };
-    // Looked at before opening: open() on a FIFO blocks until someone writes to it, and a
-    // device (/dev/zero) never ends.
-    let before = std::fs::metadata(path).map_err(|e| bad(format!("cannot read: {e}")))?;
-    if !before.is_file() {
-        return Err(bad(
+    let not_regular = || {
+        bad(
             "not a regular file (a pipe, FIFO, device or directory is not read; pass a secret \
              from a pipe through OFFICERND_CLIENT_SECRET)"
                 .into(),
-        ));
-    }
-    let file = File::open(path).map_err(|e| bad(format!("cannot read: {e}")))?;
+        )
+    };
+    // Opened once, then what was opened is checked: a name checked before opening could be
+    // swapped for a FIFO in between (whose open would wait for a writer).
+    // (A directory does not open on Windows: still "not a regular file".)
+    let file = open(path).map_err(|e| match std::fs::metadata(path) {
+        Ok(m) if !m.is_file() => not_regular(),
+        _ => bad(format!("cannot read: {e}")),
+    })?;
     let meta = file
         .metadata()
         .map_err(|e| bad(format!("cannot read: {e}")))?;
-    if !meta.is_file() || !same_file(&before, &meta) {
-        return Err(bad(
-            "not a regular file (it changed while being opened)".into()
-        ));
+    if !meta.is_file() {
+        return Err(not_regular());
     }
     if meta.len() > MAX_BYTES {
         return Err(bad(too_large()));
@@ -66,15 +67,20 @@ fn strip_one_line_ending(s: &str) -> &str {
         .unwrap_or(s)
 }
 
+/// Without waiting: a FIFO opens at once (then refused), and a terminal never becomes the
+/// controlling one. A symlink is followed (secret mounts are links); what it names is checked.
 #[cfg(unix)]
-fn same_file(a: &std::fs::Metadata, b: &std::fs::Metadata) -> bool {
-    use std::os::unix::fs::MetadataExt;
-    (a.dev(), a.ino()) == (b.dev(), b.ino())
+fn open(path: &Path) -> std::io::Result<File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
+        .open(path)
 }
 
 #[cfg(not(unix))]
-fn same_file(_: &std::fs::Metadata, _: &std::fs::Metadata) -> bool {
-    true
+fn open(path: &Path) -> std::io::Result<File> {
+    File::open(path)
 }
 
 /// Like ssh's "permissions are too open", but a warning: the secret is still used.
@@ -113,5 +119,83 @@ mod tests {
         ] {
             assert_eq!(strip_one_line_ending(raw), secret, "{raw:?}");
         }
+    }
+
+    /// The path flips between a secret file and a FIFO while it is read over and over: every
+    /// read ends at once (the secret, or a refusal), none waits in `open` for a FIFO's writer.
+    #[cfg(unix)]
+    #[test]
+    fn a_fifo_swapped_in_while_reading_never_blocks() {
+        use std::sync::atomic::{AtomicBool, Ordering};
+        use std::sync::{Arc, mpsc};
+        use std::time::Duration;
+
+        let dir = std::env::temp_dir().join(format!(
+            "officernd-secret-swap-{}-{}",
+            std::process::id(),
+            std::time::UNIX_EPOCH.elapsed().unwrap().as_nanos()
+        ));
+        std::fs::create_dir(&dir).unwrap();
+        let (file, fifo, tmp, path) = (
+            dir.join("file"),
+            dir.join("fifo"),
+            dir.join("tmp"),
+            dir.join("secret"),
+        );
+        std::fs::write(&file, "s\n").unwrap();
+        let made = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap();
+        assert!(made.success());
+        std::fs::hard_link(&file, &path).unwrap();
+
+        let stop = Arc::new(AtomicBool::new(false));
+        let swapper = {
+            let (stop, file, fifo, path) = (stop.clone(), file.clone(), fifo.clone(), path.clone());
+            std::thread::spawn(move || {
+                while !stop.load(Ordering::Relaxed) {
+                    for what in [&fifo, &file] {
+                        std::fs::hard_link(what, &tmp).unwrap();
+                        std::fs::rename(&tmp, &path).unwrap();
+                    }
+                }
+            })
+        };
+        let (done, reads) = mpsc::channel();
+        let reader = {
+            let (stop, path) = (stop.clone(), path.clone());
+            std::thread::spawn(move || {
+                for _ in 0..30_000 {
+                    if stop.load(Ordering::Relaxed) {
+                        return;
+                    }
+                    match super::read(&path) {
+                        Ok(s) => assert_eq!(s, "s"),
+                        Err(e) => assert!(e.to_string().contains("not a regular file"), "{e}"),
+                    }
+                    done.send(()).unwrap();
+                }
+            })
+        };
+        let mut blocked = false;
+        loop {
+            match reads.recv_timeout(Duration::from_secs(10)) {
+                Ok(()) => {}
+                Err(mpsc::RecvTimeoutError::Disconnected) => break,
+                Err(mpsc::RecvTimeoutError::Timeout) => {
+                    // Waiting in open() for a writer: become one, so that it ends.
+                    blocked = true;
+                    stop.store(true, Ordering::Relaxed);
+                    drop(std::fs::OpenOptions::new().write(true).open(&fifo));
+                }
+            }
+        }
+        stop.store(true, Ordering::Relaxed);
+        let (swapped, read) = (swapper.join(), reader.join());
+        let _ = std::fs::remove_dir_all(&dir);
+        swapped.unwrap();
+        assert!(!blocked, "a read blocked on the FIFO");
+        read.unwrap();
     }
 }

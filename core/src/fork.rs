@@ -112,17 +112,25 @@ impl<T> PerProcess<T> {
         // A child starts with a copy of its parent's random generator: reseed this thread's,
         // so siblings draw different jitters (and ids, see `store::unique_id`).
         fastrand::seed(fastrand::u64(..) ^ (u64::from(pid) << 32) ^ u64::from(pid));
-        let fresh = {
+        let (fresh, half_written) = {
             let parent = match current.state.try_lock() {
                 Ok(guard) => Some(guard),
                 Err(std::sync::TryLockError::Poisoned(p)) => Some(p.into_inner()),
                 Err(std::sync::TryLockError::WouldBlock) => None,
             };
-            Arc::new(Local::new(pid, rebuild(parent.as_deref())))
+            let half_written = parent.is_none();
+            (
+                Arc::new(Local::new(pid, rebuild(parent.as_deref()))),
+                half_written,
+            )
         };
         // Another thread of the child may have rebuilt it first: keep whichever won.
         let previous = self.slot.compare_and_swap(&current, Arc::clone(&fresh));
         if Arc::ptr_eq(&previous, &current) {
+            if half_written {
+                // Never dropped: its destructor could free what a parent thread was writing.
+                std::mem::forget(current);
+            }
             fresh
         } else {
             self.slot.load_full()
@@ -139,5 +147,82 @@ mod tests {
         let cell = PerProcess::new(5u32);
         *cell.get(|_| unreachable!()).lock() += 1;
         assert_eq!(*cell.get(|_| unreachable!()).lock(), 6);
+    }
+}
+
+/// For tests of state that must not deadlock a child: a real `fork()` while another thread holds
+/// a lock.
+#[cfg(all(test, unix, not(loom)))]
+pub(crate) mod testing {
+    use std::sync::mpsc;
+    use std::time::Duration;
+
+    /// A child that has not answered this long after its fork is killed and counted as hung.
+    const HANG_BOUND: Duration = Duration::from_secs(10);
+
+    /// Forks while another thread is inside `hold` (which calls its argument while holding the
+    /// lock under test, and must not return before it does). The child runs `child`: its exit
+    /// code, or `None` if it hung (killed after [`HANG_BOUND`]).
+    pub(crate) fn fork_while_held(
+        hold: impl FnOnce(&mut dyn FnMut()) + Send,
+        child: impl FnOnce() -> i32,
+    ) -> Option<i32> {
+        let (held_tx, held_rx) = mpsc::channel();
+        let (go_tx, go_rx) = mpsc::channel::<()>();
+        std::thread::scope(|s| {
+            s.spawn(move || {
+                hold(&mut || {
+                    held_tx.send(()).unwrap();
+                    let _ = go_rx.recv();
+                })
+            });
+            held_rx.recv().unwrap();
+            let code = in_child(child);
+            go_tx.send(()).unwrap();
+            code
+        })
+    }
+
+    /// Runs `child` in a forked process: its exit code, or `None` if it hung (then killed).
+    pub(crate) fn in_child(child: impl FnOnce() -> i32) -> Option<i32> {
+        let mut fds = [0; 2];
+        // SAFETY: plain POSIX calls; the child runs `child`, reports on the pipe and leaves with
+        // `_exit`, skipping the parent's destructors.
+        unsafe {
+            assert_eq!(libc::pipe(fds.as_mut_ptr()), 0, "pipe");
+            match libc::fork() {
+                -1 => panic!("fork failed"),
+                0 => {
+                    // Other tests' files (and the locks on them) are not kept open by this child.
+                    for fd in 3..1024 {
+                        if fd != fds[1] {
+                            libc::close(fd);
+                        }
+                    }
+                    let code = std::panic::catch_unwind(std::panic::AssertUnwindSafe(child))
+                        .unwrap_or(101);
+                    let byte = code as u8;
+                    libc::write(fds[1], (&raw const byte).cast(), 1);
+                    libc::_exit(code)
+                }
+                pid => {
+                    libc::close(fds[1]);
+                    let mut pfd = libc::pollfd {
+                        fd: fds[0],
+                        events: libc::POLLIN,
+                        revents: 0,
+                    };
+                    let answered =
+                        libc::poll(&mut pfd, 1, HANG_BOUND.as_millis() as libc::c_int) == 1;
+                    if !answered {
+                        libc::kill(pid, libc::SIGKILL);
+                    }
+                    libc::close(fds[0]);
+                    let mut status = 0;
+                    assert_eq!(libc::waitpid(pid, &mut status, 0), pid);
+                    (answered && libc::WIFEXITED(status)).then(|| libc::WEXITSTATUS(status))
+                }
+            }
+        }
     }
 }

@@ -11,19 +11,25 @@
 
 use std::collections::HashMap;
 use std::hash::Hash;
-use std::sync::{Arc, LazyLock, Mutex};
+use std::sync::{Arc, LazyLock};
+
+use crate::fork::PerProcess;
 
 /// Distinct live configurations are few in practice; past this many, unused entries go.
 const SOFT_LIMIT: usize = 256;
 
+/// Per process: a child forked while a parent thread is in here (building a client) starts
+/// without the parent's entries, since they may be half-written. Its clients made before the
+/// fork keep theirs; one it makes of the same configuration gets a new cache and process budget
+/// (the shared store's budget, which bounds the fleet, still applies).
 pub(crate) struct Registry<K, V> {
-    map: LazyLock<Mutex<HashMap<K, Arc<V>>>>,
+    map: LazyLock<PerProcess<HashMap<K, Arc<V>>>>,
 }
 
-impl<K: Hash + Eq, V> Registry<K, V> {
+impl<K: Hash + Eq + Clone, V> Registry<K, V> {
     pub(crate) const fn new() -> Self {
         Registry {
-            map: LazyLock::new(|| Mutex::new(HashMap::new())),
+            map: LazyLock::new(|| PerProcess::new(HashMap::new())),
         }
     }
 
@@ -35,7 +41,8 @@ impl<K: Hash + Eq, V> Registry<K, V> {
         make: impl FnOnce() -> V,
         idle: impl Fn(&V) -> bool,
     ) -> Arc<V> {
-        let mut map = self.map.lock().unwrap_or_else(|p| p.into_inner());
+        let local = self.map.get(|parent| parent.cloned().unwrap_or_default());
+        let mut map = local.lock();
         if let Some(v) = map.get(&key) {
             return Arc::clone(v);
         }
@@ -45,6 +52,14 @@ impl<K: Hash + Eq, V> Registry<K, V> {
         let v = Arc::new(make());
         map.insert(key, Arc::clone(&v));
         v
+    }
+
+    /// Runs `f` holding the lock (a test's stand-in for another thread in `get_or_insert`).
+    #[cfg(all(test, unix))]
+    fn hold_while(&self, f: impl FnOnce()) {
+        let local = self.map.get(|parent| parent.cloned().unwrap_or_default());
+        let _held = local.lock();
+        f()
     }
 }
 
@@ -98,5 +113,23 @@ mod tests {
             99,
             "idle entry evicted"
         );
+    }
+
+    /// A child forked while a parent thread is inside the registry (building a client) can build
+    /// clients: that thread does not exist in the child, so nothing it held may be waited for.
+    #[cfg(unix)]
+    #[test]
+    fn a_child_forked_while_a_thread_is_inside_it_can_use_it() {
+        use crate::fork::testing::{fork_while_held, in_child};
+        static R: Registry<usize, usize> = Registry::new();
+        let kept = R.get_or_insert(1, || 1, |_| true);
+        let code = fork_while_held(
+            |held| R.hold_while(held),
+            || i32::from(*R.get_or_insert(2, || 2, |_| true) != 2),
+        );
+        assert_eq!(code, Some(0), "the child hung or failed");
+        // Forked at a quiet moment, a child finds the parent's entries.
+        let same = || i32::from(!Arc::ptr_eq(&kept, &R.get_or_insert(1, || 9, |_| true)));
+        assert_eq!(in_child(same), Some(0));
     }
 }

@@ -1,37 +1,61 @@
 //! The in-memory store: this process only.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
 use super::{
     RememberedRefusal, SharedBudget, SlotGrant, StoreError, StoreKey, StoreLock, StoredToken,
     TokenStore, unix_ms,
 };
+use crate::fork::{Local, PerProcess};
 use crate::governor::Window;
 
 /// The default store: this process only. Useful on its own for clients that are not shared by
 /// the process-wide cache (e.g. built with `share_cache(false)`), and as the reference
 /// implementation of the trait's semantics.
+///
+/// A forked child gets a copy of what the parent held (tokens, budgets, refusals; not the fetch
+/// locks, whose holders are parent threads), or starts empty if a parent thread was inside the
+/// store at that moment.
 #[derive(Debug, Default)]
 pub struct MemoryStore {
     inner: Arc<MemoryInner>,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct MemoryInner {
-    state: Mutex<MemoryState>,
-    unlocked: Condvar,
+    state: PerProcess<MemoryState>,
 }
 
-impl MemoryInner {
-    fn state(&self) -> MutexGuard<'_, MemoryState> {
-        // A panic while holding this lock cannot leave the maps inconsistent.
-        self.state.lock().unwrap_or_else(|p| p.into_inner())
+impl Default for MemoryInner {
+    fn default() -> Self {
+        MemoryInner {
+            state: PerProcess::new(MemoryState::default()),
+        }
     }
 }
 
-#[derive(Debug, Default)]
+impl MemoryInner {
+    /// This process's state.
+    fn local(&self) -> Arc<Local<MemoryState>> {
+        self.state.get(|parent| match parent {
+            Some(p) => MemoryState {
+                locks: HashMap::new(),
+                ..p.clone()
+            },
+            None => MemoryState::default(),
+        })
+    }
+
+    /// Runs `f` on this process's state, locked (a panic while holding it cannot leave the maps
+    /// inconsistent: poisoning is ignored).
+    fn with<R>(&self, f: impl FnOnce(&mut MemoryState) -> R) -> R {
+        f(&mut self.local().lock())
+    }
+}
+
+#[derive(Debug, Default, Clone)]
 struct MemoryState {
     tokens: HashMap<StoreKey, StoredToken>,
     /// key → (lock id, lock expiry)
@@ -44,13 +68,21 @@ struct MemoryState {
 }
 
 impl MemoryStore {
+    /// Runs `f` holding the state's lock (a test's stand-in for another thread in a call).
+    #[cfg(all(test, unix))]
+    fn hold_while(&self, f: impl FnOnce()) {
+        let local = self.inner.local();
+        let _held = local.lock();
+        f()
+    }
+
     /// An empty store.
     pub fn new() -> Self {
         Self::default()
     }
 
-    fn state(&self) -> MutexGuard<'_, MemoryState> {
-        self.inner.state()
+    fn with<R>(&self, f: impl FnOnce(&mut MemoryState) -> R) -> R {
+        self.inner.with(f)
     }
 }
 
@@ -60,7 +92,7 @@ impl TokenStore for MemoryStore {
     }
 
     fn get(&self, key: &StoreKey, _now: SystemTime) -> Result<Option<StoredToken>, StoreError> {
-        Ok(self.state().tokens.get(key).cloned())
+        Ok(self.with(|st| st.tokens.get(key).cloned()))
     }
 
     fn put_if_newer(
@@ -70,14 +102,13 @@ impl TokenStore for MemoryStore {
         _now: SystemTime,
         _deadline: Instant,
     ) -> Result<bool, StoreError> {
-        let mut st = self.state();
-        match st.tokens.get(key) {
-            Some(old) if old.expires_at >= token.expires_at => Ok(false),
+        Ok(self.with(|st| match st.tokens.get(key) {
+            Some(old) if old.expires_at >= token.expires_at => false,
             _ => {
                 st.tokens.insert(key.clone(), token.clone());
-                Ok(true)
+                true
             }
-        }
+        }))
     }
 
     fn lock(
@@ -86,7 +117,8 @@ impl TokenStore for MemoryStore {
         ttl: Duration,
         deadline: Instant,
     ) -> Result<Option<Box<dyn StoreLock>>, StoreError> {
-        let mut st = self.state();
+        let local = self.inner.local();
+        let mut st = local.lock();
         loop {
             let now = Instant::now();
             let held = st.locks.get(key).is_some_and(|(_, until)| *until > now);
@@ -98,6 +130,7 @@ impl TokenStore for MemoryStore {
                     store: Arc::clone(&self.inner),
                     key: key.clone(),
                     id,
+                    pid: std::process::id(),
                     released: false,
                 })));
             }
@@ -106,12 +139,7 @@ impl TokenStore for MemoryStore {
             }
             let until = st.locks.get(key).map(|(_, u)| *u).unwrap_or(now);
             let wait = until.min(deadline).saturating_duration_since(now);
-            st = self
-                .inner
-                .unlocked
-                .wait_timeout(st, wait)
-                .unwrap_or_else(|p| p.into_inner())
-                .0;
+            st = local.wait(st, wait);
         }
     }
 
@@ -121,34 +149,37 @@ impl TokenStore for MemoryStore {
         access_token: &str,
         _deadline: Instant,
     ) -> Result<bool, StoreError> {
-        let mut st = self.state();
-        if st
-            .tokens
-            .get(key)
-            .is_some_and(|t| t.access_token == access_token)
-        {
-            st.tokens.remove(key);
-            return Ok(true);
-        }
-        Ok(false)
+        Ok(self.with(|st| {
+            let same = st
+                .tokens
+                .get(key)
+                .is_some_and(|t| t.access_token == access_token);
+            if same {
+                st.tokens.remove(key);
+            }
+            same
+        }))
     }
 }
 
-/// Lock handle of [`MemoryStore`].
+/// Lock handle of [`MemoryStore`]. Released by the process that took it only: a forked child
+/// has its own state, and nothing to release.
 struct MemoryLock {
     store: Arc<MemoryInner>,
     key: StoreKey,
     id: u64,
+    pid: u32,
     released: bool,
 }
 
 impl MemoryLock {
     fn unlock(&mut self) {
-        if self.released {
+        if self.released || self.pid != std::process::id() {
             return;
         }
         self.released = true;
-        let mut st = self.store.state();
+        let local = self.store.local();
+        let mut st = local.lock();
         if st
             .locks
             .get(&self.key)
@@ -157,7 +188,7 @@ impl MemoryLock {
             st.locks.remove(&self.key);
         }
         drop(st);
-        self.store.unlocked.notify_all();
+        local.notify_all();
     }
 }
 
@@ -185,20 +216,19 @@ impl SharedBudget for MemoryStore {
         now: SystemTime,
         _deadline: Instant,
     ) -> Result<SlotGrant, StoreError> {
-        let mut st = self.state();
-        st.next_lock_id += 1;
-        let id = st.next_lock_id;
         let now = unix_ms(now);
-        let w = st.budgets.entry(credentials.to_owned()).or_default();
-        Ok(
+        Ok(self.with(|st| {
+            st.next_lock_id += 1;
+            let id = st.next_lock_id;
+            let w = st.budgets.entry(credentials.to_owned()).or_default();
             match w.take(now, capacity, id, now + hold.as_millis() as u64) {
                 Ok(()) => SlotGrant::Granted(id),
                 Err(w) => SlotGrant::Wait {
                     wait: Duration::from_millis(w.ms),
                     cooldown: w.cooldown,
                 },
-            },
-        )
+            }
+        }))
     }
 
     fn finish_request_slot(
@@ -209,9 +239,11 @@ impl SharedBudget for MemoryStore {
         now: SystemTime,
         _deadline: Instant,
     ) -> Result<(), StoreError> {
-        if let Some(w) = self.state().budgets.get_mut(credentials) {
-            w.finish(slot, unix_ms(now) + count_for.as_millis() as u64);
-        }
+        self.with(|st| {
+            if let Some(w) = st.budgets.get_mut(credentials) {
+                w.finish(slot, unix_ms(now) + count_for.as_millis() as u64);
+            }
+        });
         Ok(())
     }
 
@@ -222,9 +254,10 @@ impl SharedBudget for MemoryStore {
         now: SystemTime,
         _deadline: Instant,
     ) -> Result<(), StoreError> {
-        let mut st = self.state();
-        let w = st.budgets.entry(credentials.to_owned()).or_default();
-        w.cool_down(unix_ms(now) + pause.as_millis() as u64);
+        self.with(|st| {
+            let w = st.budgets.entry(credentials.to_owned()).or_default();
+            w.cool_down(unix_ms(now) + pause.as_millis() as u64);
+        });
         Ok(())
     }
 
@@ -236,9 +269,7 @@ impl SharedBudget for MemoryStore {
         now: SystemTime,
     ) -> Result<(), StoreError> {
         let until = unix_ms(now) + ttl.as_millis() as u64;
-        self.state()
-            .refusals
-            .insert(key.clone(), (refusal.clone(), until));
+        self.with(|st| st.refusals.insert(key.clone(), (refusal.clone(), until)));
         Ok(())
     }
 
@@ -248,12 +279,12 @@ impl SharedBudget for MemoryStore {
         now: SystemTime,
     ) -> Result<Option<(RememberedRefusal, Duration)>, StoreError> {
         let now = unix_ms(now);
-        Ok(self
-            .state()
-            .refusals
-            .get(key)
-            .filter(|(_, until)| *until > now)
-            .map(|(r, until)| (r.clone(), Duration::from_millis(until - now))))
+        Ok(self.with(|st| {
+            st.refusals
+                .get(key)
+                .filter(|(_, until)| *until > now)
+                .map(|(r, until)| (r.clone(), Duration::from_millis(until - now)))
+        }))
     }
 }
 
@@ -371,5 +402,37 @@ mod tests {
                 .unwrap(),
             None
         );
+    }
+
+    /// A child forked while a parent thread is inside the store uses it: that thread does not
+    /// exist in the child, so nothing it held may be waited for. (The state it was changing may be
+    /// half-written: that child starts empty.) A child forked at a quiet moment keeps the tokens.
+    #[cfg(unix)]
+    #[test]
+    fn a_child_forked_while_a_thread_is_inside_the_store_uses_it() {
+        use crate::fork::testing::{fork_while_held, in_child};
+        let m = MemoryStore::new();
+        let now = SystemTime::now();
+        let far = 4_000_000_000;
+        m.put_if_newer(&key("a"), &tok("t", far), now, soon())
+            .unwrap();
+        let holds =
+            |k: &str, t: &str| matches!(m.get(&key(k), now), Ok(Some(s)) if s.access_token == t);
+        let code = fork_while_held(
+            |held| m.hold_while(held),
+            || {
+                let put = matches!(
+                    m.put_if_newer(&key("b"), &tok("u", far), now, soon()),
+                    Ok(true)
+                );
+                let locked = matches!(
+                    m.lock(&key("b"), Duration::from_secs(60), soon()),
+                    Ok(Some(_))
+                );
+                i32::from(!(put && holds("b", "u") && locked))
+            },
+        );
+        assert_eq!(code, Some(0), "the child hung or failed");
+        assert_eq!(in_child(|| i32::from(!holds("a", "t"))), Some(0));
     }
 }

@@ -64,12 +64,12 @@ impl FileStore {
         // Held for a read and a small write, so waiting long means its holder is stuck (or
         // stopped): give up at the caller's deadline, and the caller falls back to its outage
         // budget rather than waiting for as long as the holder lives.
-        if !self.flock(&lock, deadline)? {
+        let Some(_held) = self.flock(&lock, deadline)? else {
             return Err(self.err(
                 "lock budget",
                 "another process held the budget lock until the deadline",
             ));
-        }
+        };
         let path = self.dir.join(format!("budget-{credentials}.json"));
         let read =
             self.read_record::<BudgetRecord>(&path, SPENT, |r| r.version == FORMAT_VERSION)?;

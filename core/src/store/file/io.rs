@@ -16,13 +16,13 @@ use std::collections::HashSet;
 use std::fs::{self, File};
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
 use std::time::Instant;
 
 use serde::Deserialize;
 
 use super::FileStore;
 use super::platform::{self, not_regular};
+use crate::fork::{Local, PerProcess};
 use crate::store::StoreError;
 
 /// The largest store file read: a token record is well under 10 KiB.
@@ -43,19 +43,39 @@ pub(super) enum Record<T> {
 }
 
 /// Files reported unreadable and not read or written fine since: one warning per incident.
-#[derive(Debug, Default)]
-pub(super) struct Incidents(Mutex<HashSet<PathBuf>>);
+/// Per process: a child forked while a parent thread is in here starts with the parent's set, or
+/// with none (it cannot wait for a thread it does not have).
+#[derive(Debug)]
+pub(super) struct Incidents(PerProcess<HashSet<PathBuf>>);
+
+impl Default for Incidents {
+    fn default() -> Self {
+        Incidents(PerProcess::new(HashSet::new()))
+    }
+}
 
 impl Incidents {
+    fn open(&self) -> std::sync::Arc<Local<HashSet<PathBuf>>> {
+        self.0.get(|parent| parent.cloned().unwrap_or_default())
+    }
+
     /// Whether `path` going bad is news (then the caller warns).
     fn begin(&self, path: &Path) -> bool {
-        let mut open = self.0.lock().unwrap_or_else(|p| p.into_inner());
-        open.insert(path.to_path_buf())
+        self.open().lock().insert(path.to_path_buf())
+    }
+
+    /// Runs `f` holding the lock (a test's stand-in for another thread inside `begin`/`end`).
+    #[cfg(all(test, unix))]
+    pub(super) fn hold_while(&self, f: impl FnOnce()) {
+        let open = self.open();
+        let _held = open.lock();
+        f()
     }
 
     /// `path` was read or written fine: the next corruption is a new incident.
     fn end(&self, path: &Path) {
-        let mut open = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        let open = self.open();
+        let mut open = open.lock();
         if !open.is_empty() {
             open.remove(path);
         }
@@ -219,7 +239,7 @@ impl FileStore {
     fn clear_non_file(&self, path: &Path, deadline: Instant) -> Result<(), StoreError> {
         let dir = platform::open_dir_lock(&self.dir)
             .map_err(|e| self.err("open the store directory", e))?;
-        if !self.flock(&dir, deadline)? {
+        let Some(_held) = self.flock(&dir, deadline)? else {
             return Err(self.err(
                 "repair",
                 format!(
@@ -227,7 +247,7 @@ impl FileStore {
                     path.display()
                 ),
             ));
-        }
+        };
         let result = match fs::symlink_metadata(path) {
             Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
             Err(e) => Err(e),

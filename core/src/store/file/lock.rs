@@ -1,5 +1,6 @@
 //! The file store's locks, all taken by `try_lock` polling until the caller's deadline (a
-//! blocking `flock` would wait for as long as a stuck holder lives).
+//! blocking `flock` would wait for as long as a stuck holder lives), and all released by
+//! [`Flock`]: explicitly, by the process that took them.
 //!
 //! **The fetch lock expires.** A `flock` on `<key>.lock` is dropped by the OS when its holder
 //! dies, but a live holder that is stuck (stopped with SIGSTOP, hung) keeps it for as long as it
@@ -20,8 +21,10 @@
 //! expiry is written to `<key>.expiry` beside it instead (`platform::expiry_path`), under the
 //! same guard.
 
+use std::borrow::Borrow;
 use std::fs::{File, TryLockError};
 use std::io;
+use std::mem::ManuallyDrop;
 use std::time::{Duration, Instant, SystemTime};
 
 use super::platform;
@@ -31,19 +34,54 @@ use crate::store::{StoreError, StoreKey, StoreLock, poll_until, unix_ms};
 /// The most of a lock file read for its expiry (a Unix ms timestamp and a newline).
 const EXPIRY_MAX_LEN: usize = 32;
 
+/// A held lock on `file`, released when dropped: unlocked explicitly, not by closing the file. A
+/// child forked while it is held shares the open file (and so the lock): closing our descriptor
+/// would leave the lock held for as long as such a child lives. Only the process that took it
+/// unlocks it; a child dropping its inherited copy leaves its parent's lock alone.
+pub(super) struct Flock<F: Borrow<File>> {
+    file: F,
+    pid: u32,
+}
+
+impl<F: Borrow<File>> Drop for Flock<F> {
+    fn drop(&mut self) {
+        if self.pid == std::process::id() {
+            let _ = self.file.borrow().unlock();
+        }
+    }
+}
+
+impl Flock<&File> {
+    /// The same lock, on a descriptor of its own (of the same open file).
+    fn into_owned(self) -> io::Result<Flock<File>> {
+        let file = self.file.try_clone()?;
+        let this = ManuallyDrop::new(self);
+        Ok(Flock {
+            file,
+            pid: this.pid,
+        })
+    }
+}
+
 impl FileStore {
-    /// Takes `file`'s `flock`, trying until `deadline` (at least once). `false`: another
-    /// process held it all along.
-    pub(super) fn flock(&self, file: &File, deadline: Instant) -> Result<bool, StoreError> {
-        let got = poll_until(deadline, LOCK_POLL_MIN, LOCK_POLL_MAX, || {
+    /// Takes `file`'s lock, trying until `deadline` (at least once). `None`: another process
+    /// held it all along.
+    pub(super) fn flock<'f>(
+        &self,
+        file: &'f File,
+        deadline: Instant,
+    ) -> Result<Option<Flock<&'f File>>, StoreError> {
+        poll_until(deadline, LOCK_POLL_MIN, LOCK_POLL_MAX, || {
             self.try_flock(file)
-        })?;
-        Ok(got.is_some())
+        })
     }
 
-    fn try_flock(&self, file: &File) -> Result<Option<()>, StoreError> {
+    fn try_flock<'f>(&self, file: &'f File) -> Result<Option<Flock<&'f File>>, StoreError> {
         match file.try_lock() {
-            Ok(()) => Ok(Some(())),
+            Ok(()) => Ok(Some(Flock {
+                file,
+                pid: std::process::id(),
+            })),
             Err(TryLockError::WouldBlock) => Ok(None),
             Err(TryLockError::Error(e)) => Err(self.err("lock", e)),
         }
@@ -60,13 +98,12 @@ impl FileStore {
         f: impl FnOnce() -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
         let guard = self.open_lock_file(&self.guard_path(key), deadline)?;
-        if !self.flock(&guard, deadline)? {
+        let Some(_held) = self.flock(&guard, deadline)? else {
             return Err(self.err(
                 "lock token",
                 "another process held the token file's guard until the deadline",
             ));
-        }
-        // Released when `guard` is closed, after `f`.
+        };
         f()
     }
 
@@ -86,12 +123,10 @@ impl FileStore {
         };
         let guard = self.open_lock_file(&self.guard_path(key), deadline)?;
         poll_until(deadline, LOCK_POLL_MIN, LOCK_POLL_MAX, || {
-            if self.try_flock(&guard)?.is_none() {
+            let Some(_held) = self.try_flock(&guard)? else {
                 return Ok(None);
-            }
-            let taken = self.try_fetch_lock(&path, &file, expiry.as_ref().unwrap_or(&file), ttl);
-            let _ = guard.unlock();
-            taken
+            };
+            self.try_fetch_lock(&path, &file, expiry.as_ref().unwrap_or(&file), ttl)
         })
     }
 
@@ -107,13 +142,11 @@ impl FileStore {
         let now = unix_ms(SystemTime::now());
         let expires = now + ttl.as_millis() as u64;
         let err = |e: io::Error| self.err("lock", e);
-        if self.try_flock(file)?.is_some() {
-            if let Err(e) = write_expiry(expiry, expires) {
-                let _ = file.unlock();
-                return Err(err(e));
-            }
-            let file = file.try_clone().map_err(err)?;
-            return Ok(Some(Box::new(FileLock { file })));
+        if let Some(held) = self.try_flock(file)? {
+            write_expiry(expiry, expires).map_err(err)?;
+            return Ok(Some(Box::new(FileLock {
+                _held: held.into_owned().map_err(err)?,
+            })));
         }
         match read_expiry(expiry) {
             Some(until) if until > now => Ok(None),
@@ -148,14 +181,13 @@ fn read_expiry(file: &File) -> Option<u64> {
     std::str::from_utf8(&buf[..n]).ok()?.trim().parse().ok()
 }
 
-/// A held fetch lock: the `flock` on the lock file (closing the file releases it too).
+/// A held fetch lock: the lock on the lock file, released on drop.
 struct FileLock {
-    file: File,
+    _held: Flock<File>,
 }
 
 impl StoreLock for FileLock {
     fn release(self: Box<Self>) -> Result<(), StoreError> {
-        let _ = self.file.unlock();
         Ok(())
     }
 }

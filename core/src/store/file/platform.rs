@@ -2,7 +2,8 @@
 //! directory is created and checked, how a store file is opened without following a link, what
 //! an open failure means, and where a fetch lock's expiry is written. Everything else (the
 //! records, the guard, the budget, the atomic replace, every lock taken with std's
-//! `File::try_lock` polled until the caller's deadline) is one implementation.
+//! `File::try_lock` polled until the caller's deadline and released with `File::unlock`) is one
+//! implementation.
 //!
 //! - **Unix** (Linux, the BSDs, macOS): a `0700` directory owned by the user, `0600` files
 //!   opened with `O_NOFOLLOW | O_NONBLOCK`, `flock` (std's `File::lock` is `flock` there), the

@@ -422,7 +422,8 @@ fn a_held_budget_lock_is_waited_for_until_the_deadline_only() {
         s.finish_request_slot("c", 1, hold, t0, Instant::now())
             .is_err()
     );
-    drop(held); // closing the file releases its lock on every platform
+    // Unlocked, not just closed: a child another test forks meanwhile shares the open file.
+    held.unlock().unwrap();
     assert!(matches!(
         s.take_request_slot("c", 5, hold, t0, Instant::now())
             .unwrap(),
@@ -456,4 +457,24 @@ fn refusals_are_shared_through_the_directory() {
         None
     );
     fs::remove_dir_all(&d).unwrap();
+}
+
+/// A child forked while a parent thread is inside the store's bookkeeping of corrupt files
+/// reads the store: that thread does not exist in the child, so nothing it held may be waited for.
+#[cfg(unix)]
+#[test]
+fn a_child_forked_while_a_thread_holds_the_incidents_lock_reads_the_store() {
+    let dir = temp_dir("fork-incidents");
+    let s = FileStore::new(&dir).unwrap();
+    s.put_if_newer(&key(), &tok("t", 4_000_000_000), NOW, soon())
+        .unwrap();
+    let code = crate::fork::testing::fork_while_held(
+        |held| s.incidents.hold_while(held),
+        || match s.get(&key(), NOW) {
+            Ok(Some(t)) if t.access_token == "t" => 0,
+            _ => 1,
+        },
+    );
+    assert_eq!(code, Some(0), "the child hung or failed");
+    let _ = fs::remove_dir_all(&dir);
 }
