@@ -253,6 +253,7 @@ impl TokenClient {
                 shared: store.map(|s| (s as &dyn SharedBudget, shared.credentials.as_str())),
                 health: &shared.health,
                 rule,
+                timeout: config.timeout,
             },
             store,
             health: &shared.health,

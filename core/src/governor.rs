@@ -399,11 +399,16 @@ pub(crate) struct Quota<'a> {
     pub shared: Option<(&'a dyn SharedBudget, &'a str)>,
     pub health: &'a StoreHealth,
     pub rule: QuotaRule,
+    /// The configured timeout, for the `timeout` error of a store call cut short.
+    pub timeout: Duration,
 }
 
 impl Quota<'_> {
     /// One slot: this process's budget first, then the store's (every process and host sharing
-    /// it). While the store fails, the outage budget of [`Governor`] stands in for it.
+    /// it). While the store fails, the outage budget of [`Governor`] stands in for it. A store
+    /// that did not answer by the deadline may have granted the slot (it then counts there
+    /// until it frees by itself): nothing is sent, this process's slot counts as if its attempt
+    /// ended now, and the error is `timeout` — never a free request, never an outage.
     pub(crate) fn acquire(
         &self,
         now: Instant,
@@ -441,6 +446,17 @@ impl Quota<'_> {
             wall,
             deadline,
         );
+        if let Err(e) = &answer
+            && e.is_deadline_exceeded()
+        {
+            log::debug!("{e}");
+            self.governor.lock().finish(local, now);
+            return Err(Error::Timeout {
+                after: self.timeout,
+                message: "asking the store for a request slot (counted as taken; nothing sent)"
+                    .into(),
+            });
+        }
         let outage = answer
             .as_ref()
             .err()

@@ -123,7 +123,7 @@ pub use store::FileStore;
 #[cfg(feature = "redis")]
 pub use store::RedisStore;
 pub use store::{
-    MemoryStore, RememberedRefusal, SharedBudget, SlotGrant, StoreError, StoreKey, StoreLock,
-    StoredToken, TokenStore,
+    MemoryStore, RememberedRefusal, SharedBudget, SlotGrant, StoreError, StoreErrorKind, StoreKey,
+    StoreLock, StoredToken, TokenStore,
 };
 pub use token::Token;

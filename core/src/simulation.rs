@@ -311,10 +311,7 @@ impl SimStore {
         self.sched.with(|st| {
             let now = st.now;
             if st.world.outages.iter().any(|(a, b)| *a <= now && now < *b) {
-                return Err(StoreError {
-                    store: "sim".into(),
-                    message: "simulated outage".into(),
-                });
+                return Err(StoreError::new("sim", "simulated outage"));
             }
             Ok(f(&mut st.world, true_ms(now)))
         })
@@ -365,6 +362,7 @@ impl TokenStore for SimStore {
         &self,
         key: &StoreKey,
         now: SystemTime,
+        _deadline: Instant,
     ) -> std::result::Result<Option<StoredToken>, StoreError> {
         self.op(|w, t| {
             w.tokens.get(key).map(|(token, scopes, expires, lifetime)| {
@@ -413,7 +411,8 @@ impl TokenStore for SimStore {
         &self,
         key: &StoreKey,
         ttl: Duration,
-        deadline: Instant,
+        wait_until: Instant,
+        _deadline: Instant,
     ) -> std::result::Result<Option<Box<dyn StoreLock>>, StoreError> {
         // The deadline is on the caller's clock, whose `now()` is base + true time.
         loop {
@@ -433,7 +432,7 @@ impl TokenStore for SimStore {
                     id,
                 })));
             }
-            let left = self.sched.with(|st| st.deadline_left(deadline));
+            let left = self.sched.with(|st| st.deadline_left(wait_until));
             if left.is_zero() {
                 return Ok(None);
             }
@@ -523,6 +522,7 @@ impl SharedBudget for SimStore {
         refusal: &RememberedRefusal,
         ttl: Duration,
         _now: SystemTime,
+        _deadline: Instant,
     ) -> std::result::Result<(), StoreError> {
         self.op(|w, t| {
             w.refusals
@@ -534,6 +534,7 @@ impl SharedBudget for SimStore {
         &self,
         key: &StoreKey,
         _now: SystemTime,
+        _deadline: Instant,
     ) -> std::result::Result<Option<(RememberedRefusal, Duration)>, StoreError> {
         self.op(|w, t| {
             w.refusals
@@ -835,7 +836,7 @@ fn dies_holding_the_lock(sched: &Arc<Sched>, store: &Arc<dyn TokenStore>, p: &Pa
         &crate::scopes::Scopes::default(),
     );
     let now = sched.with(|st| st.base + st.now);
-    if let Ok(Some(lock)) = store.lock(&key, p.timeout, now) {
+    if let Ok(Some(lock)) = store.lock(&key, p.timeout, now, now) {
         std::mem::forget(lock);
     }
 }

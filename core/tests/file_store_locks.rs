@@ -94,8 +94,9 @@ fn lock_holder() {
                 SCOPES,
             );
             let ttl = Duration::from_millis(var("HOLDER_TTL_MS").parse().unwrap());
+            let soon = Instant::now() + Duration::from_secs(5);
             let lock = store
-                .lock(&paths.key, ttl, Instant::now() + Duration::from_secs(5))
+                .lock(&paths.key, ttl, soon, soon)
                 .expect("lock")
                 .expect("the fetch lock is free");
             keep.push(Box::new(lock));

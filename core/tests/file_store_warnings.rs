@@ -8,7 +8,12 @@ mod store_files;
 
 use std::path::Path;
 use std::sync::{Arc, Mutex};
-use std::time::SystemTime;
+use std::time::{Duration, Instant, SystemTime};
+
+/// A deadline no store operation here comes near.
+fn soon() -> Instant {
+    Instant::now() + Duration::from_secs(5)
+}
 
 use common::{DEMO_CLIENT_ID, DEMO_CLIENT_SECRET};
 use officernd_auth::{FileStore, ManualClock, SharedBudget, TokenStore};
@@ -79,9 +84,11 @@ fn two_different_corrupt_files_are_two_warnings() {
     let (dir, store, p) = setup("warn-two-files");
     std::fs::write(&p.token, "{corrupt").unwrap();
     std::fs::write(&p.refusal, "[1,2").unwrap();
-    assert_eq!(store.get(&p.key, SystemTime::now()).unwrap(), None);
+    assert_eq!(store.get(&p.key, SystemTime::now(), soon()).unwrap(), None);
     assert_eq!(
-        store.remembered_refusal(&p.key, SystemTime::now()).unwrap(),
+        store
+            .remembered_refusal(&p.key, SystemTime::now(), soon())
+            .unwrap(),
         None
     );
     let w = corrupt_warnings(&dir.path);
@@ -97,7 +104,7 @@ fn the_same_file_corrupt_on_every_read_is_one_warning() {
     let (dir, store, p) = setup("warn-same-file");
     std::fs::write(&p.token, "{corrupt").unwrap();
     for _ in 0..5 {
-        assert_eq!(store.get(&p.key, SystemTime::now()).unwrap(), None);
+        assert_eq!(store.get(&p.key, SystemTime::now(), soon()).unwrap(), None);
     }
     let w = corrupt_warnings(&dir.path);
     assert_eq!(w.len(), 1, "{w:#?}");
@@ -107,12 +114,17 @@ fn the_same_file_corrupt_on_every_read_is_one_warning() {
 fn corrupt_then_read_fine_then_corrupt_again_is_two_warnings() {
     let (dir, store, p) = setup("warn-again");
     std::fs::write(&p.token, "{corrupt").unwrap();
-    assert_eq!(store.get(&p.key, SystemTime::now()).unwrap(), None);
+    assert_eq!(store.get(&p.key, SystemTime::now(), soon()).unwrap(), None);
     std::fs::write(&p.token, valid_token()).unwrap();
-    assert!(store.get(&p.key, SystemTime::now()).unwrap().is_some());
+    assert!(
+        store
+            .get(&p.key, SystemTime::now(), soon())
+            .unwrap()
+            .is_some()
+    );
     std::fs::write(&p.token, "{corrupt again").unwrap();
-    assert_eq!(store.get(&p.key, SystemTime::now()).unwrap(), None);
-    assert_eq!(store.get(&p.key, SystemTime::now()).unwrap(), None);
+    assert_eq!(store.get(&p.key, SystemTime::now(), soon()).unwrap(), None);
+    assert_eq!(store.get(&p.key, SystemTime::now(), soon()).unwrap(), None);
     let w = corrupt_warnings(&dir.path);
     assert_eq!(w.len(), 2, "{w:#?}");
 }

@@ -54,15 +54,17 @@ impl SharedBudget for NoDelete {
         r: &RememberedRefusal,
         ttl: Duration,
         now: SystemTime,
+        d: Instant,
     ) -> Result<(), StoreError> {
-        self.0.remember_refusal(k, r, ttl, now)
+        self.0.remember_refusal(k, r, ttl, now, d)
     }
     fn remembered_refusal(
         &self,
         k: &StoreKey,
         now: SystemTime,
+        d: Instant,
     ) -> Result<Option<(RememberedRefusal, Duration)>, StoreError> {
-        self.0.remembered_refusal(k, now)
+        self.0.remembered_refusal(k, now, d)
     }
 }
 
@@ -70,8 +72,13 @@ impl TokenStore for NoDelete {
     fn describe(&self) -> String {
         "no-delete".into()
     }
-    fn get(&self, k: &StoreKey, now: SystemTime) -> Result<Option<StoredToken>, StoreError> {
-        self.0.get(k, now)
+    fn get(
+        &self,
+        k: &StoreKey,
+        now: SystemTime,
+        d: Instant,
+    ) -> Result<Option<StoredToken>, StoreError> {
+        self.0.get(k, now, d)
     }
     fn put_if_newer(
         &self,
@@ -86,15 +93,13 @@ impl TokenStore for NoDelete {
         &self,
         k: &StoreKey,
         ttl: Duration,
+        wait_until: Instant,
         d: Instant,
     ) -> Result<Option<Box<dyn StoreLock>>, StoreError> {
-        self.0.lock(k, ttl, d)
+        self.0.lock(k, ttl, wait_until, d)
     }
     fn compare_delete(&self, _: &StoreKey, _: &str, _: Instant) -> Result<bool, StoreError> {
-        Err(StoreError {
-            store: "no-delete".into(),
-            message: "delete refused".into(),
-        })
+        Err(StoreError::new("no-delete", "delete refused"))
     }
 }
 

@@ -60,6 +60,7 @@ fn every_store_operation_runs_on_a_redis_cluster_node() {
         &Scopes::parse("a").unwrap(),
     );
     let now = SystemTime::now();
+    let soon = Instant::now() + Duration::from_secs(5);
     let token = StoredToken {
         access_token: "cluster-token".into(),
         token_type: "Bearer".into(),
@@ -78,11 +79,11 @@ fn every_store_operation_runs_on_a_redis_cluster_node() {
             .unwrap()
     );
     assert_eq!(
-        store.get(&key, now).unwrap().unwrap().access_token,
+        store.get(&key, now, soon).unwrap().unwrap().access_token,
         "cluster-token"
     );
     let lock = store
-        .lock(&key, MINUTE, Instant::now() + Duration::from_secs(1))
+        .lock(&key, MINUTE, Instant::now() + Duration::from_secs(1), soon)
         .unwrap()
         .expect("free lock");
     lock.release().unwrap();
@@ -144,9 +145,15 @@ fn every_store_operation_runs_on_a_redis_cluster_node() {
         error_description: None,
         error_uri: None,
     };
-    store.remember_refusal(&key, &refusal, MINUTE, now).unwrap();
+    store
+        .remember_refusal(&key, &refusal, MINUTE, now, soon)
+        .unwrap();
     assert_eq!(
-        store.remembered_refusal(&key, now).unwrap().unwrap().0,
+        store
+            .remembered_refusal(&key, now, soon)
+            .unwrap()
+            .unwrap()
+            .0,
         refusal
     );
 

@@ -125,11 +125,13 @@ fn child_work(
     shared: &Token,
 ) -> (i32, Duration, Duration) {
     let direct = || {
-        timed(|| match store.get(probe, SystemTime::now()) {
-            Ok(Some(t)) if t.access_token == "probe-token" => 0,
-            Ok(_) => 20, // someone else's reply
-            Err(_) => 21,
-        })
+        timed(
+            || match store.get(probe, SystemTime::now(), Instant::now() + REDIS_TIMEOUT * 4) {
+                Ok(Some(t)) if t.access_token == "probe-token" => 0,
+                Ok(_) => 20, // someone else's reply
+                Err(_) => 21,
+            },
+        )
     };
     let through_client = || {
         timed(|| match cold.token() {
@@ -217,7 +219,11 @@ fn forty_children_forked_during_redis_calls_each_use_their_own_connection() {
         let (calls, wrong, failed) = (calls.clone(), wrong.clone(), failed.clone());
         std::thread::spawn(move || {
             while !stop.load(Ordering::Relaxed) {
-                match store.get(&hammered, SystemTime::now()) {
+                match store.get(
+                    &hammered,
+                    SystemTime::now(),
+                    Instant::now() + REDIS_TIMEOUT * 4,
+                ) {
                     Ok(Some(t)) if t.access_token == "hammer-token" => {}
                     Ok(_) => {
                         wrong.fetch_add(1, Ordering::Relaxed);

@@ -13,7 +13,12 @@ mod common;
 
 use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
-use std::time::SystemTime;
+use std::time::{Duration, Instant, SystemTime};
+
+/// A deadline no store operation here comes near.
+fn soon() -> Instant {
+    Instant::now() + Duration::from_secs(5)
+}
 
 use common::*;
 use officernd_auth::{
@@ -193,7 +198,10 @@ fn a_wrong_ca_or_password_is_a_clear_error_that_never_shows_the_password() {
         .unwrap()
     );
     assert_eq!(
-        good.get(&probe_key(), now).unwrap().unwrap().access_token,
+        good.get(&probe_key(), now, soon())
+            .unwrap()
+            .unwrap()
+            .access_token,
         "tls-token"
     );
     no_password_in("Debug of the store", &format!("{good:?}"));
@@ -203,7 +211,7 @@ fn a_wrong_ca_or_password_is_a_clear_error_that_never_shows_the_password() {
         .unwrap()
         .with_root_ca(unrelated_ca_pem())
         .unwrap();
-    let e = wrong_ca.get(&probe_key(), now).unwrap_err();
+    let e = wrong_ca.get(&probe_key(), now, soon()).unwrap_err();
     let shown = e.to_string();
     assert!(
         shown.contains("TLS") && shown.contains("certificate"),
@@ -216,7 +224,7 @@ fn a_wrong_ca_or_password_is_a_clear_error_that_never_shows_the_password() {
     // Without the test CA (the built-in web PKI roots only): refused too, with a hint.
     let default_roots = RedisStore::new(&redis.url()).unwrap();
     let e = default_roots
-        .get(&probe_key(), now)
+        .get(&probe_key(), now, soon())
         .unwrap_err()
         .to_string();
     assert!(e.contains(RedisStore::CA_FILE_ENV), "{e}");
@@ -228,7 +236,7 @@ fn a_wrong_ca_or_password_is_a_clear_error_that_never_shows_the_password() {
         .unwrap()
         .with_root_ca(redis.ca_pem().unwrap())
         .unwrap();
-    let e = wrong_pw.get(&probe_key(), now).unwrap_err();
+    let e = wrong_pw.get(&probe_key(), now, soon()).unwrap_err();
     no_password_in("the StoreError", &e.to_string());
     no_password_in("Debug of the store", &format!("{wrong_pw:?}"));
 

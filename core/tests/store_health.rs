@@ -1,6 +1,6 @@
 //! A store whose reads work but whose writes fail (a read-only directory, a Redis replica) is one
 //! outage, not a flapping one: one warning per process, and no "answering again" until a write
-//! succeeds.
+//! succeeds. A store call cut short by the caller's deadline is no outage at all.
 
 mod common;
 
@@ -10,8 +10,8 @@ use std::time::{Duration, Instant, SystemTime};
 
 use common::*;
 use officernd_auth::{
-    ManualClock, MemoryStore, RememberedRefusal, SharedBudget, SlotGrant, StoreError, StoreKey,
-    StoreLock, StoredToken, TokenStore,
+    ManualClock, MemoryStore, RememberedRefusal, SharedBudget, SlotGrant, StoreError,
+    StoreErrorKind, StoreKey, StoreLock, StoredToken, TokenStore,
 };
 
 /// Reads answer; every write fails until `writable` is set.
@@ -26,10 +26,7 @@ impl ReadOnly {
         if self.writable.load(Ordering::SeqCst) {
             f()
         } else {
-            Err(StoreError {
-                store: "read-only".into(),
-                message: "write: read-only file system".into(),
-            })
+            Err(StoreError::new("read-only", "write: read-only file system"))
         }
     }
 }
@@ -38,8 +35,13 @@ impl TokenStore for ReadOnly {
     fn describe(&self) -> String {
         "read-only".into()
     }
-    fn get(&self, key: &StoreKey, now: SystemTime) -> Result<Option<StoredToken>, StoreError> {
-        self.inner.get(key, now)
+    fn get(
+        &self,
+        key: &StoreKey,
+        now: SystemTime,
+        d: Instant,
+    ) -> Result<Option<StoredToken>, StoreError> {
+        self.inner.get(key, now, d)
     }
     fn put_if_newer(
         &self,
@@ -54,9 +56,10 @@ impl TokenStore for ReadOnly {
         &self,
         k: &StoreKey,
         ttl: Duration,
+        wait_until: Instant,
         d: Instant,
     ) -> Result<Option<Box<dyn StoreLock>>, StoreError> {
-        self.inner.lock(k, ttl, d)
+        self.inner.lock(k, ttl, wait_until, d)
     }
     fn compare_delete(&self, k: &StoreKey, t: &str, deadline: Instant) -> Result<bool, StoreError> {
         self.write(|| self.inner.compare_delete(k, t, deadline))
@@ -99,15 +102,17 @@ impl SharedBudget for ReadOnly {
         r: &RememberedRefusal,
         ttl: Duration,
         now: SystemTime,
+        d: Instant,
     ) -> Result<(), StoreError> {
-        self.write(|| self.inner.remember_refusal(k, r, ttl, now))
+        self.write(|| self.inner.remember_refusal(k, r, ttl, now, d))
     }
     fn remembered_refusal(
         &self,
         k: &StoreKey,
         now: SystemTime,
+        d: Instant,
     ) -> Result<Option<(RememberedRefusal, Duration)>, StoreError> {
-        self.inner.remembered_refusal(k, now)
+        self.inner.remembered_refusal(k, now, d)
     }
 }
 
@@ -143,10 +148,17 @@ static LOGGER: Counting = Counting {
     lines: Mutex::new(Vec::new()),
 };
 
+fn capture_logs() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        log::set_logger(&LOGGER).unwrap();
+        log::set_max_level(log::LevelFilter::Debug);
+    });
+}
+
 #[test]
 fn a_store_that_reads_but_cannot_write_is_one_outage_per_process() {
-    log::set_logger(&LOGGER).unwrap();
-    log::set_max_level(log::LevelFilter::Debug);
+    capture_logs();
     let server = mock();
     let clock = ManualClock::new();
     let store = Arc::new(ReadOnly::default());
@@ -187,4 +199,155 @@ fn a_store_that_reads_but_cannot_write_is_one_outage_per_process() {
     clock.advance(MINUTE + MARGIN + MINUTE);
     processes[0].token().unwrap();
     assert_eq!(LOGGER.recoveries.load(Ordering::SeqCst), 1);
+}
+
+/// A store that answers, except that the operation named in `cut` runs out of the caller's
+/// time: a write or a slot request is carried out first (its answer is what got lost), a read
+/// or a lock is not.
+#[derive(Debug, Default)]
+struct CutShort {
+    inner: MemoryStore,
+    cut: Mutex<Option<&'static str>>,
+}
+
+impl CutShort {
+    fn cut(&self, what: Option<&'static str>) {
+        *self.cut.lock().unwrap() = what;
+    }
+    fn answer<T>(&self, what: &'static str, r: Result<T, StoreError>) -> Result<T, StoreError> {
+        if *self.cut.lock().unwrap() == Some(what) {
+            r?;
+            return Err(StoreError::deadline_exceeded("cut-short", what));
+        }
+        r
+    }
+}
+
+impl TokenStore for CutShort {
+    fn describe(&self) -> String {
+        "cut-short".into()
+    }
+    fn get(
+        &self,
+        k: &StoreKey,
+        now: SystemTime,
+        d: Instant,
+    ) -> Result<Option<StoredToken>, StoreError> {
+        self.answer("get", self.inner.get(k, now, d))
+    }
+    fn put_if_newer(
+        &self,
+        k: &StoreKey,
+        t: &StoredToken,
+        now: SystemTime,
+        d: Instant,
+    ) -> Result<bool, StoreError> {
+        self.answer("put", self.inner.put_if_newer(k, t, now, d))
+    }
+    fn lock(
+        &self,
+        k: &StoreKey,
+        ttl: Duration,
+        wait_until: Instant,
+        d: Instant,
+    ) -> Result<Option<Box<dyn StoreLock>>, StoreError> {
+        if *self.cut.lock().unwrap() == Some("lock") {
+            return Err(StoreError::deadline_exceeded("cut-short", "lock"));
+        }
+        self.inner.lock(k, ttl, wait_until, d)
+    }
+    fn compare_delete(&self, k: &StoreKey, t: &str, d: Instant) -> Result<bool, StoreError> {
+        self.answer("delete", self.inner.compare_delete(k, t, d))
+    }
+}
+
+impl SharedBudget for CutShort {
+    fn take_request_slot(
+        &self,
+        c: &str,
+        cap: u32,
+        hold: Duration,
+        now: SystemTime,
+        d: Instant,
+    ) -> Result<SlotGrant, StoreError> {
+        self.answer("slot", self.inner.take_request_slot(c, cap, hold, now, d))
+    }
+    fn finish_request_slot(
+        &self,
+        c: &str,
+        id: u64,
+        count_for: Duration,
+        now: SystemTime,
+        d: Instant,
+    ) -> Result<(), StoreError> {
+        self.answer(
+            "finish",
+            self.inner.finish_request_slot(c, id, count_for, now, d),
+        )
+    }
+    fn remembered_refusal(
+        &self,
+        k: &StoreKey,
+        now: SystemTime,
+        d: Instant,
+    ) -> Result<Option<(RememberedRefusal, Duration)>, StoreError> {
+        self.answer("refusal", self.inner.remembered_refusal(k, now, d))
+    }
+}
+
+/// Each store call of `token()` cut short by the deadline in turn: a slot request counts as
+/// granted (nothing is sent, and this process counts the slot), a lost write still serves the
+/// token fetched, a lost lock or refusal look ends the call with `timeout` without sending.
+/// None of it is an outage: no warning, and the outage budget never holds back the next fetch.
+#[test]
+fn store_calls_cut_short_by_the_deadline_are_no_outage_and_no_free_request() {
+    capture_logs();
+    let server = mock();
+    let clock = ManualClock::new();
+    let store = Arc::new(CutShort::default());
+    let client = builder(&server, &clock)
+        .share_cache(false)
+        .store(store.clone() as Arc<dyn TokenStore>)
+        .build()
+        .unwrap();
+    assert_eq!(
+        StoreError::deadline_exceeded("s", "x").kind,
+        StoreErrorKind::DeadlineExceeded
+    );
+
+    store.cut(Some("slot"));
+    let e = client.token().unwrap_err();
+    assert_eq!(e.code(), "timeout", "{e}");
+    assert_eq!(server.token_requests(), 0, "nothing sent");
+    assert_eq!(
+        client.stats().budget_remaining,
+        4,
+        "the slot counts as taken"
+    );
+
+    for what in ["lock", "refusal", "get"] {
+        store.cut(Some(what));
+        let e = client.token().unwrap_err();
+        assert_eq!(e.code(), "timeout", "{what}: {e}");
+        assert_eq!(server.token_requests(), 0, "{what}: nothing sent");
+    }
+
+    for what in ["put", "finish"] {
+        store.cut(Some(what));
+        let t = client.token().expect("the token fetched is served");
+        assert!(client.invalidate(&t));
+    }
+    assert_eq!(server.token_requests(), 2);
+
+    // No outage was ever declared: the next fetch goes out at once.
+    store.cut(None);
+    client.token().expect("no outage budget in force");
+    assert_eq!(server.token_requests(), 3);
+    let lines = LOGGER.lines.lock().unwrap().clone();
+    assert!(
+        !lines
+            .iter()
+            .any(|l| l.starts_with("WARN") && l.contains("cut-short")),
+        "{lines:#?}"
+    );
 }

@@ -55,8 +55,10 @@ impl Source for Server<'_> {
     fn fetch(&self, deadline: Instant) -> Result<Arc<CacheEntry>> {
         let clock = &self.config.clock;
         let local = self.local.get(ServerLocal::after_fork);
-        if let Err(remembered) = self.remembered(&mut local.lock().terminal, clock) {
-            self.counters.refused_locally.fetch_add(1, Relaxed);
+        if let Err(remembered) = self.remembered(&mut local.lock().terminal, clock, deadline) {
+            if !matches!(remembered, Error::Timeout { .. }) {
+                self.counters.refused_locally.fetch_add(1, Relaxed);
+            }
             return Err(remembered);
         }
         let transport =
@@ -79,7 +81,7 @@ impl Source for Server<'_> {
                 .and_then(RememberedRefusal::from_error),
         ) {
             self.health.check_write(
-                store.remember_refusal(self.key, &refusal, ttl, clock.wall()),
+                store.remember_refusal(self.key, &refusal, ttl, clock.wall(), deadline),
                 "the answer is remembered by this process only",
                 |_| true,
             );
@@ -90,13 +92,29 @@ impl Source for Server<'_> {
 
 impl Server<'_> {
     /// A terminal answer remembered here or, through the store, by another process or host.
-    fn remembered(&self, memory: &mut TerminalMemory, clock: &TimeSource) -> Result<()> {
+    /// A look cut short by the deadline is a `timeout`: not knowing, nothing is sent.
+    fn remembered(
+        &self,
+        memory: &mut TerminalMemory,
+        clock: &TimeSource,
+        deadline: Instant,
+    ) -> Result<()> {
         memory.check(clock.now())?;
         let Some(store) = self.store else {
             return Ok(());
         };
+        let answer = store.remembered_refusal(self.key, clock.wall(), deadline);
+        if let Err(e) = &answer
+            && e.is_deadline_exceeded()
+        {
+            log::debug!("{e}");
+            return Err(Error::Timeout {
+                after: self.config.timeout,
+                message: "looking in the store for a remembered refusal".into(),
+            });
+        }
         let found = self.health.check(
-            store.remembered_refusal(self.key, clock.wall()),
+            answer,
             "terminal answers are remembered by this process only",
         );
         match found.flatten() {
@@ -127,6 +145,8 @@ impl Server<'_> {
             }
             let permit = match self.quota.acquire(clock.now(), clock.wall(), left) {
                 Ok(p) => p,
+                // The store's budget did not answer by the deadline (nothing was sent).
+                Err(e @ Error::Timeout { .. }) => return Err(e),
                 Err(refusal) if retries == 0 => {
                     self.counters.refused_locally.fetch_add(1, Relaxed);
                     return Err(refusal);

@@ -9,7 +9,7 @@ use crate::cache::{CacheEntry, Freshness, Windows};
 use crate::clock::TimeSource;
 use crate::error::{Error, Result};
 use crate::single_flight::Source;
-use crate::store::{StoreHealth, StoreKey, StoredToken, TokenStore};
+use crate::store::{StoreError, StoreHealth, StoreKey, StoredToken, TokenStore};
 use crate::sync::CacheSlot;
 use crate::token::Token;
 
@@ -34,7 +34,7 @@ pub(crate) struct StoreFirst<'a> {
 impl Source for StoreFirst<'_> {
     fn fetch(&self, deadline: Instant) -> Result<Arc<CacheEntry>> {
         let mut stale = None;
-        if let Some(e) = self.adopt(&mut stale) {
+        if let Some(e) = self.adopt(&mut stale, deadline)? {
             return Ok(e);
         }
         let lock = self.wait_for_lock(deadline, &mut stale)?;
@@ -43,7 +43,7 @@ impl Source for StoreFirst<'_> {
             Err(adopted) => return Ok(adopted),
         };
         if lock.is_some()
-            && let Some(e) = self.adopt(&mut stale)
+            && let Some(e) = self.adopt(&mut stale, deadline)?
         {
             return Ok(e);
         }
@@ -62,6 +62,8 @@ impl Source for StoreFirst<'_> {
                         .saturating_duration_since(self.clock.now()),
                 lifetime: e.lifetime,
             };
+            // Cut short by the deadline, the token may or may not have been stored: either is
+            // fine, and it is kept in memory anyway.
             self.health.check_write(
                 self.store.put_if_newer(self.key, &stored, now, deadline),
                 "token kept in memory only",
@@ -69,6 +71,8 @@ impl Source for StoreFirst<'_> {
             );
         }
         if let Some(lock) = lock {
+            // No later than the deadline the lock was taken with; past it, the lock expires by
+            // itself (its TTL is the timeout, so at most one timeout after it was taken).
             self.health
                 .check(lock.release(), "the lock will expire by itself");
         }
@@ -88,7 +92,10 @@ impl Source for StoreFirst<'_> {
 impl StoreFirst<'_> {
     /// Waits for the fetch lock in short slices, looking in the store between them: the
     /// holder's token is usually there before the lock is free. `Ok(Err(entry))`: adopted
-    /// meanwhile; `Ok(Ok(None))`: the store failed, fetch without its lock.
+    /// meanwhile; `Ok(Ok(None))`: the store failed, fetch without its lock. Each slice bounds
+    /// the wait for another holder only; one attempt may take until the caller's deadline, and
+    /// one cut short by it ends the call with `timeout` (the lock may have been taken, unknown
+    /// to us: it expires by itself; no request is sent without knowing).
     #[allow(clippy::type_complexity)]
     fn wait_for_lock(
         &self,
@@ -100,24 +107,25 @@ impl StoreFirst<'_> {
         loop {
             let left = deadline.saturating_duration_since(self.clock.now());
             let slice_end = self.clock.now() + slice.min(left);
+            let attempt = self.store.lock(self.key, self.timeout, slice_end, deadline);
+            if let Err(e) = &attempt
+                && e.is_deadline_exceeded()
+            {
+                log::debug!("{e}");
+                return Err(self.timed_out());
+            }
             match self.health.check(
-                self.store.lock(self.key, self.timeout, slice_end),
+                attempt,
                 "no shared fetch lock; requests fall under the outage budget",
             ) {
                 Some(Some(lock)) => return Ok(Ok(Some(lock))),
                 None => return Ok(Ok(None)),
                 Some(None) => {
-                    if let Some(e) = self.adopt(stale) {
+                    if let Some(e) = self.adopt(stale, deadline)? {
                         return Ok(Err(e));
                     }
                     if self.clock.now() >= deadline {
-                        return Err(Error::Timeout {
-                            after: self.timeout,
-                            message: format!(
-                                "waiting for the {} store's fetch lock",
-                                self.store.describe()
-                            ),
-                        });
+                        return Err(self.timed_out());
                     }
                     slice = (slice * 2).min(STORE_WAIT_MAX);
                 }
@@ -125,12 +133,48 @@ impl StoreFirst<'_> {
         }
     }
 
+    fn timed_out(&self) -> Error {
+        Error::Timeout {
+            after: self.timeout,
+            message: format!(
+                "waiting for the {} store's fetch lock",
+                self.store.describe()
+            ),
+        }
+    }
+
     /// A fresh token another client or process left in the store. A stale but usable one is
-    /// kept in `stale`, to serve if the refresh fails.
-    fn adopt(&self, stale: &mut Option<Arc<CacheEntry>>) -> Option<Arc<CacheEntry>> {
+    /// kept in `stale`, to serve if the refresh fails. A read cut short by `deadline` ends the
+    /// call with `timeout`: the store may hold a fresh token, so nothing is fetched.
+    fn adopt(
+        &self,
+        stale: &mut Option<Arc<CacheEntry>>,
+        deadline: Instant,
+    ) -> Result<Option<Arc<CacheEntry>>> {
         let (now, wall) = (self.clock.now(), self.clock.wall());
+        let read = self.store.get(self.key, wall, deadline);
+        if let Err(e) = &read
+            && e.is_deadline_exceeded()
+        {
+            log::debug!("{e}");
+            return Err(Error::Timeout {
+                after: self.timeout,
+                message: format!("reading the {} store", self.store.describe()),
+            });
+        }
+        Ok(self.adopt_read(read, now, wall, stale))
+    }
+
+    /// [`Self::adopt`] once the store answered (or failed: nothing to adopt).
+    fn adopt_read(
+        &self,
+        read: std::result::Result<Option<StoredToken>, StoreError>,
+        now: Instant,
+        wall: std::time::SystemTime,
+        stale: &mut Option<Arc<CacheEntry>>,
+    ) -> Option<Arc<CacheEntry>> {
         let stored = self.health.check(
-            self.store.get(self.key, wall),
+            read,
             "serving from memory; requests fall under the outage budget",
         )??;
         let digest = StoreKey::token_digest(&stored.access_token);

@@ -91,7 +91,12 @@ impl TokenStore for MemoryStore {
         "memory".into()
     }
 
-    fn get(&self, key: &StoreKey, _now: SystemTime) -> Result<Option<StoredToken>, StoreError> {
+    fn get(
+        &self,
+        key: &StoreKey,
+        _now: SystemTime,
+        _deadline: Instant,
+    ) -> Result<Option<StoredToken>, StoreError> {
         Ok(self.with(|st| st.tokens.get(key).cloned()))
     }
 
@@ -115,8 +120,10 @@ impl TokenStore for MemoryStore {
         &self,
         key: &StoreKey,
         ttl: Duration,
-        deadline: Instant,
+        wait_until: Instant,
+        _deadline: Instant,
     ) -> Result<Option<Box<dyn StoreLock>>, StoreError> {
+        let deadline = wait_until;
         let local = self.inner.local();
         let mut st = local.lock();
         loop {
@@ -267,6 +274,7 @@ impl SharedBudget for MemoryStore {
         refusal: &RememberedRefusal,
         ttl: Duration,
         now: SystemTime,
+        _deadline: Instant,
     ) -> Result<(), StoreError> {
         let until = unix_ms(now) + ttl.as_millis() as u64;
         self.with(|st| st.refusals.insert(key.clone(), (refusal.clone(), until)));
@@ -277,6 +285,7 @@ impl SharedBudget for MemoryStore {
         &self,
         key: &StoreKey,
         now: SystemTime,
+        _deadline: Instant,
     ) -> Result<Option<(RememberedRefusal, Duration)>, StoreError> {
         let now = unix_ms(now);
         Ok(self.with(|st| {
@@ -326,10 +335,10 @@ mod tests {
         let now = SystemTime::now();
         assert!(m.put_if_newer(&k, &tok("t1", 100), now, soon()).unwrap());
         assert!(!m.put_if_newer(&k, &tok("t0", 50), now, soon()).unwrap());
-        assert_eq!(m.get(&k, now).unwrap().unwrap().access_token, "t1");
+        assert_eq!(m.get(&k, now, soon()).unwrap().unwrap().access_token, "t1");
         assert!(!m.compare_delete(&k, "t0", soon()).unwrap());
         assert!(m.compare_delete(&k, "t1", soon()).unwrap());
-        assert!(m.get(&k, now).unwrap().is_none());
+        assert!(m.get(&k, now, soon()).unwrap().is_none());
     }
 
     #[test]
@@ -337,18 +346,22 @@ mod tests {
         let m = MemoryStore::new();
         let k = key("a");
         let now = Instant::now();
-        let held = m.lock(&k, Duration::from_secs(60), now).unwrap().unwrap();
-        assert!(m.lock(&k, Duration::from_secs(60), now).unwrap().is_none());
-        held.release().unwrap();
-        let _again = m.lock(&k, Duration::from_millis(1), now).unwrap().unwrap();
-        // The 1 ms lock expires by itself: a waiter with a later deadline gets it.
-        let got = m
-            .lock(
-                &k,
-                Duration::from_secs(1),
-                Instant::now() + Duration::from_secs(5),
-            )
+        let held = m
+            .lock(&k, Duration::from_secs(60), now, now)
+            .unwrap()
             .unwrap();
+        assert!(
+            m.lock(&k, Duration::from_secs(60), now, now)
+                .unwrap()
+                .is_none()
+        );
+        held.release().unwrap();
+        let _again = m
+            .lock(&k, Duration::from_millis(1), now, now)
+            .unwrap()
+            .unwrap();
+        // The 1 ms lock expires by itself: a waiter with a later deadline gets it.
+        let got = m.lock(&k, Duration::from_secs(1), soon(), soon()).unwrap();
         assert!(got.is_some());
     }
 
@@ -389,16 +402,16 @@ mod tests {
             error_description: None,
             error_uri: None,
         };
-        m.remember_refusal(&key("a"), &r, Duration::from_secs(60), t0)
+        m.remember_refusal(&key("a"), &r, Duration::from_secs(60), t0, soon())
             .unwrap();
         assert_eq!(
-            m.remembered_refusal(&key("a"), t0 + Duration::from_secs(1))
+            m.remembered_refusal(&key("a"), t0 + Duration::from_secs(1), soon())
                 .unwrap(),
             Some((r, Duration::from_secs(59)))
         );
-        assert_eq!(m.remembered_refusal(&key("b"), t0).unwrap(), None);
+        assert_eq!(m.remembered_refusal(&key("b"), t0, soon()).unwrap(), None);
         assert_eq!(
-            m.remembered_refusal(&key("a"), t0 + Duration::from_secs(60))
+            m.remembered_refusal(&key("a"), t0 + Duration::from_secs(60), soon())
                 .unwrap(),
             None
         );

@@ -169,7 +169,9 @@ pub enum SlotGrant {
     },
 }
 
-/// A store failure. Logged and survived, never surfaced from `token()`.
+/// A store failure. Logged and survived: a store that fails never fails `token()` by itself
+/// (the outage policy takes over); one cut short by the caller's deadline ends that call with
+/// its `timeout` error.
 #[derive(Debug, Clone, thiserror::Error)]
 #[error("token store {store}: {message}")]
 pub struct StoreError {
@@ -177,6 +179,50 @@ pub struct StoreError {
     pub store: String,
     /// What failed (never a token or secret).
     pub message: String,
+    /// Whether the store failed, or the caller's time ran out.
+    pub kind: StoreErrorKind,
+}
+
+/// Why a store operation did not complete.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum StoreErrorKind {
+    /// The store failed, or did not answer within its own timeout: a store outage (the client
+    /// logs it once and applies the outage policy until a write succeeds again).
+    #[default]
+    Failed,
+    /// The caller's deadline passed before the store answered (or before the operation could
+    /// start). This says nothing about the store's health, and the operation's outcome is
+    /// unknown: it may have been carried out (a lock taken, a slot granted, a token written).
+    DeadlineExceeded,
+}
+
+impl StoreError {
+    /// A store failure (an outage).
+    pub fn new(store: impl Into<String>, message: impl Into<String>) -> StoreError {
+        StoreError {
+            store: store.into(),
+            message: message.into(),
+            kind: StoreErrorKind::Failed,
+        }
+    }
+
+    /// `what` did not complete by the caller's deadline; its outcome is unknown.
+    pub fn deadline_exceeded(store: impl Into<String>, what: &str) -> StoreError {
+        StoreError {
+            store: store.into(),
+            message: format!(
+                "{what}: the caller's deadline passed before the store answered (not a store \
+                 failure; whether it was done is unknown)"
+            ),
+            kind: StoreErrorKind::DeadlineExceeded,
+        }
+    }
+
+    /// The caller's deadline cut the operation short ([`StoreErrorKind::DeadlineExceeded`]).
+    pub fn is_deadline_exceeded(&self) -> bool {
+        self.kind == StoreErrorKind::DeadlineExceeded
+    }
 }
 
 /// A held fetch lock; released by [`StoreLock::release`] or on drop (implementations must
@@ -194,12 +240,20 @@ pub trait TokenStore: SharedBudget + Send + Sync + fmt::Debug {
     fn describe(&self) -> String;
 
     /// The stored token for `key`, if any (expired ones may be returned; the caller checks).
-    /// `now` is the caller's wall clock; `expires_at` comes back on that clock.
-    fn get(&self, key: &StoreKey, now: SystemTime) -> Result<Option<StoredToken>, StoreError>;
+    /// `now` is the caller's wall clock; `expires_at` comes back on that clock. A store that
+    /// waits for an answer (Redis) waits until `deadline` at most, then fails with
+    /// [`StoreErrorKind::DeadlineExceeded`].
+    fn get(
+        &self,
+        key: &StoreKey,
+        now: SystemTime,
+        deadline: Instant,
+    ) -> Result<Option<StoredToken>, StoreError>;
 
     /// Stores `token` unless the store already holds one that expires later. Returns whether
     /// it was written. `now` is the caller's wall clock, the one `token.expires_at` is on. A
-    /// store that must wait for a lock to compare and write waits until `deadline` at most.
+    /// store that must wait for a lock or an answer to compare and write waits until
+    /// `deadline` at most.
     fn put_if_newer(
         &self,
         key: &StoreKey,
@@ -209,17 +263,22 @@ pub trait TokenStore: SharedBudget + Send + Sync + fmt::Debug {
     ) -> Result<bool, StoreError>;
 
     /// Takes the fetch lock for `key`, held at most `ttl` (a crashed holder never blocks others
-    /// longer), waiting until `deadline`. `Ok(None)` means the deadline passed first.
+    /// longer), waiting for another holder until `wait_until`. `Ok(None)` means it was still
+    /// held then. `deadline` is the caller's (never before `wait_until`): no single operation
+    /// (one attempt, or releasing the lock it returns) outlasts it. The two differ because the
+    /// caller waits in short slices, looking for the holder's token between them, while one
+    /// attempt needs the store's usual time to answer.
     fn lock(
         &self,
         key: &StoreKey,
         ttl: Duration,
+        wait_until: Instant,
         deadline: Instant,
     ) -> Result<Option<Box<dyn StoreLock>>, StoreError>;
 
     /// Deletes the stored token for `key` only if it is still `access_token` (another worker may
     /// already have stored a newer one). Returns whether it was deleted. A store that must wait
-    /// for a lock to compare and delete waits until `deadline` at most.
+    /// for a lock or an answer to compare and delete waits until `deadline` at most.
     fn compare_delete(
         &self,
         key: &StoreKey,
@@ -352,7 +411,10 @@ pub(crate) fn unix_ms(t: SystemTime) -> u64 {
 ///
 /// `now` is the caller's wall clock; stores with a clock of their own (Redis) use theirs.
 /// `deadline` is the caller's: a store that waits for a lock (the file store) gives up then and
-/// fails (the caller falls back to its outage budget); a store that answers late fails too.
+/// fails (the caller falls back to its outage budget); a store that waits for an answer (Redis)
+/// waits until then at most and fails with [`StoreErrorKind::DeadlineExceeded`] — the caller
+/// then assumes the worst of the unknown outcome (a slot taken counts as granted) and ends
+/// with its `timeout` error.
 pub trait SharedBudget {
     /// Takes one request slot from the budget of `credentials` (an opaque hash of token URL and
     /// client id) for `capacity` requests per window. The slot counts for `hold` at most (the
@@ -402,8 +464,9 @@ pub trait SharedBudget {
         refusal: &RememberedRefusal,
         ttl: Duration,
         now: SystemTime,
+        deadline: Instant,
     ) -> Result<(), StoreError> {
-        let _ = (key, refusal, ttl, now);
+        let _ = (key, refusal, ttl, now, deadline);
         Ok(())
     }
 
@@ -412,8 +475,9 @@ pub trait SharedBudget {
         &self,
         key: &StoreKey,
         now: SystemTime,
+        deadline: Instant,
     ) -> Result<Option<(RememberedRefusal, Duration)>, StoreError> {
-        let _ = (key, now);
+        let _ = (key, now, deadline);
         Ok(None)
     }
 }
@@ -423,7 +487,9 @@ pub trait SharedBudget {
 ///
 /// Any failed operation starts an outage; only a successful *write* ends it: a directory whose
 /// files can be read but not written, or a read-only Redis replica, stays one outage instead of
-/// flapping between "failing" and "answering again" on every read.
+/// flapping between "failing" and "answering again" on every read. An operation cut short by
+/// the caller's deadline ([`StoreErrorKind::DeadlineExceeded`]) neither starts nor ends one: a
+/// short timeout or a slow fetch says nothing about the store.
 #[derive(Debug)]
 pub(crate) struct StoreHealth {
     healthy: std::sync::atomic::AtomicBool,
@@ -459,6 +525,10 @@ impl StoreHealth {
                     log::info!("token store is answering again");
                 }
                 Some(v)
+            }
+            Err(e) if e.is_deadline_exceeded() => {
+                log::debug!("{e}");
+                None
             }
             Err(e) => {
                 if self.healthy.swap(false, Relaxed) {

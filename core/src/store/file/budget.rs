@@ -183,6 +183,7 @@ impl SharedBudget for FileStore {
         refusal: &RememberedRefusal,
         ttl: Duration,
         now: SystemTime,
+        _deadline: Instant,
     ) -> Result<(), StoreError> {
         let record = RefusalRecord {
             version: FORMAT_VERSION,
@@ -199,6 +200,7 @@ impl SharedBudget for FileStore {
         &self,
         key: &StoreKey,
         now: SystemTime,
+        _deadline: Instant,
     ) -> Result<Option<(RememberedRefusal, Duration)>, StoreError> {
         let now = unix_ms(now);
         match self.read_record::<RefusalRecord>(&self.refusal_path(key), REPLACED, |r| {

@@ -122,10 +122,7 @@ impl FileStore {
     }
 
     fn err(&self, what: &str, e: impl std::fmt::Display) -> StoreError {
-        StoreError {
-            store: self.describe(),
-            message: format!("{what}: {e}"),
-        }
+        StoreError::new(self.describe(), format!("{what}: {e}"))
     }
 }
 
@@ -146,7 +143,13 @@ impl TokenStore for FileStore {
         format!("file:{}", self.dir.display())
     }
 
-    fn get(&self, key: &StoreKey, _now: SystemTime) -> Result<Option<StoredToken>, StoreError> {
+    /// Local files, opened without blocking: nothing here waits, so `deadline` is not needed.
+    fn get(
+        &self,
+        key: &StoreKey,
+        _now: SystemTime,
+        _deadline: Instant,
+    ) -> Result<Option<StoredToken>, StoreError> {
         let io::Record::Valid(r) =
             self.read_record::<TokenRecord>(&self.token_path(key), io::REPLACED, |r| {
                 r.version == FORMAT_VERSION && !r.access_token.is_empty()
@@ -180,7 +183,7 @@ impl TokenStore for FileStore {
         };
         let bytes = serde_json::to_vec(&record).map_err(|e| self.err("encode", e))?;
         self.with_guard(key, deadline, || {
-            if let Some(old) = self.get(key, now)?
+            if let Some(old) = self.get(key, now, deadline)?
                 && old.expires_at >= token.expires_at
             {
                 return Ok(false);
@@ -195,9 +198,11 @@ impl TokenStore for FileStore {
         &self,
         key: &StoreKey,
         ttl: Duration,
-        deadline: Instant,
+        wait_until: Instant,
+        _deadline: Instant,
     ) -> Result<Option<Box<dyn StoreLock>>, StoreError> {
-        self.fetch_lock(key, ttl, deadline)
+        // Every wait here is for a lock (never for an answer), so none goes past `wait_until`.
+        self.fetch_lock(key, ttl, wait_until)
     }
 
     fn compare_delete(
@@ -207,7 +212,7 @@ impl TokenStore for FileStore {
         deadline: Instant,
     ) -> Result<bool, StoreError> {
         self.with_guard(key, deadline, || {
-            match self.get(key, SystemTime::now())? {
+            match self.get(key, SystemTime::now(), deadline)? {
                 Some(t) if t.access_token == access_token => {
                     between_read_and_write();
                     match fs::remove_file(self.token_path(key)) {

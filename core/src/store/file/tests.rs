@@ -82,7 +82,7 @@ fn creates_a_private_directory_and_private_files() {
         .unwrap();
     let f = s.token_path(&key());
     assert_eq!(fs::metadata(&f).unwrap().mode() & 0o777, 0o600);
-    assert_eq!(s.get(&key(), NOW).unwrap().unwrap(), tok("t1", 100));
+    assert_eq!(s.get(&key(), NOW, soon()).unwrap().unwrap(), tok("t1", 100));
     fs::remove_dir_all(&d).unwrap();
 }
 
@@ -113,7 +113,7 @@ fn refuses_a_directory_that_is_a_symlink() {
     let s = FileStore::new(&d).unwrap();
     s.put_if_newer(&key(), &tok("t1", 100), NOW, soon())
         .unwrap();
-    assert_eq!(s.get(&key(), NOW).unwrap().unwrap(), tok("t1", 100));
+    assert_eq!(s.get(&key(), NOW, soon()).unwrap().unwrap(), tok("t1", 100));
     let link = d.with_extension("link");
     std::os::windows::fs::symlink_dir(&d, &link).expect("create a directory symlink");
     assert!(
@@ -139,10 +139,13 @@ fn corrupt_and_foreign_files_are_ignored_then_replaced() {
         "{\"version\":99,\"access_token\":\"x\",\"token_type\":\"Bearer\",\"scopes\":[],\"expires_at_unix_ms\":1}",
     ] {
         fs::write(s.token_path(&key()), junk).unwrap();
-        assert_eq!(s.get(&key(), NOW).unwrap(), None, "{junk}");
+        assert_eq!(s.get(&key(), NOW, soon()).unwrap(), None, "{junk}");
     }
     assert!(s.put_if_newer(&key(), &tok("t", 5), NOW, soon()).unwrap());
-    assert_eq!(s.get(&key(), NOW).unwrap().unwrap().access_token, "t");
+    assert_eq!(
+        s.get(&key(), NOW, soon()).unwrap().unwrap().access_token,
+        "t"
+    );
     fs::remove_dir_all(&d).unwrap();
 }
 
@@ -160,7 +163,7 @@ fn put_if_newer_and_compare_delete() {
     );
     assert!(!s.compare_delete(&key(), "old", soon()).unwrap());
     assert!(s.compare_delete(&key(), "new", soon()).unwrap());
-    assert_eq!(s.get(&key(), NOW).unwrap(), None);
+    assert_eq!(s.get(&key(), NOW, soon()).unwrap(), None);
     fs::remove_dir_all(&d).unwrap();
 }
 
@@ -197,7 +200,7 @@ fn compare_delete_never_deletes_a_token_stored_after_its_read() {
         .expect("the other write ran in between");
     if let Ok(true) = newer {
         assert_eq!(
-            a.get(&key(), NOW).unwrap().map(|t| t.access_token),
+            a.get(&key(), NOW, soon()).unwrap().map(|t| t.access_token),
             Some("newer".into()),
             "a token stored after compare_delete's read was deleted"
         );
@@ -207,7 +210,10 @@ fn compare_delete_never_deletes_a_token_stored_after_its_read() {
         b.put_if_newer(&key(), &tok("newer", 200), NOW, soon())
             .unwrap()
     );
-    assert_eq!(a.get(&key(), NOW).unwrap().unwrap().access_token, "newer");
+    assert_eq!(
+        a.get(&key(), NOW, soon()).unwrap().unwrap().access_token,
+        "newer"
+    );
     fs::remove_dir_all(&d).unwrap();
 }
 
@@ -234,7 +240,7 @@ fn put_if_newer_never_overwrites_a_newer_token_stored_after_its_read() {
         .expect("the other write ran in between");
     if let Ok(true) = newest {
         assert_eq!(
-            a.get(&key(), NOW).unwrap().unwrap().access_token,
+            a.get(&key(), NOW, soon()).unwrap().unwrap().access_token,
             "t300",
             "a newer token was overwritten by an older one"
         );
@@ -248,7 +254,10 @@ fn put_if_newer_never_overwrites_a_newer_token_stored_after_its_read() {
         !a.put_if_newer(&key(), &tok("t200", 200), NOW, soon())
             .unwrap()
     );
-    assert_eq!(a.get(&key(), NOW).unwrap().unwrap().access_token, "t300");
+    assert_eq!(
+        a.get(&key(), NOW, soon()).unwrap().unwrap().access_token,
+        "t300"
+    );
     fs::remove_dir_all(&d).unwrap();
 }
 
@@ -258,17 +267,17 @@ fn lock_excludes_a_second_holder_until_released() {
     let s = FileStore::new(&d).unwrap();
     let now = Instant::now();
     let held = s
-        .lock(&key(), Duration::from_secs(10), now)
+        .lock(&key(), Duration::from_secs(10), now, now)
         .unwrap()
         .unwrap();
     assert!(
-        s.lock(&key(), Duration::from_secs(10), now)
+        s.lock(&key(), Duration::from_secs(10), now, now)
             .unwrap()
             .is_none()
     );
     held.release().unwrap();
     assert!(
-        s.lock(&key(), Duration::from_secs(10), now)
+        s.lock(&key(), Duration::from_secs(10), now, now)
             .unwrap()
             .is_some()
     );
@@ -288,20 +297,23 @@ fn a_fetch_lock_held_past_its_ttl_is_outlived_by_one_waiter() {
     let now = Instant::now();
     let ten = Duration::from_secs(10);
     let held = stuck
-        .lock(&key(), Duration::from_secs(60), now)
+        .lock(&key(), Duration::from_secs(60), now, now)
         .unwrap()
         .unwrap();
     assert!(
-        a.lock(&key(), ten, now).unwrap().is_none(),
+        a.lock(&key(), ten, now, now).unwrap().is_none(),
         "not expired yet"
     );
     drop(held);
 
     // A holder that took it with no time at all: expired at once.
-    let held = stuck.lock(&key(), Duration::ZERO, now).unwrap().unwrap();
-    let outlived = a.lock(&key(), ten, now).unwrap().expect("taken over");
+    let held = stuck
+        .lock(&key(), Duration::ZERO, now, now)
+        .unwrap()
+        .unwrap();
+    let outlived = a.lock(&key(), ten, now, now).unwrap().expect("taken over");
     assert!(
-        b.lock(&key(), ten, now).unwrap().is_none(),
+        b.lock(&key(), ten, now, now).unwrap().is_none(),
         "the one who took over holds the others off for its own TTL"
     );
     outlived.release().unwrap();
@@ -444,15 +456,15 @@ fn refusals_are_shared_through_the_directory() {
         error_uri: None,
     };
     let t0 = UNIX_EPOCH + Duration::from_secs(1_000_000);
-    a.remember_refusal(&key(), &r, Duration::from_secs(60), t0)
+    a.remember_refusal(&key(), &r, Duration::from_secs(60), t0, soon())
         .unwrap();
     assert_eq!(
-        b.remembered_refusal(&key(), t0 + Duration::from_secs(20))
+        b.remembered_refusal(&key(), t0 + Duration::from_secs(20), soon())
             .unwrap(),
         Some((r, Duration::from_secs(40)))
     );
     assert_eq!(
-        b.remembered_refusal(&key(), t0 + Duration::from_secs(60))
+        b.remembered_refusal(&key(), t0 + Duration::from_secs(60), soon())
             .unwrap(),
         None
     );

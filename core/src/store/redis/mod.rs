@@ -15,7 +15,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use redis::{Client, Connection, Script, TlsCertificates};
+use redis::{Client, Cmd, Connection, ConnectionLike, Script, TlsCertificates, Value};
 
 use super::{
     RememberedRefusal, SharedBudget, SlotGrant, StoreError, StoreKey, StoreLock, StoredToken,
@@ -30,6 +30,11 @@ use scripts::*;
 /// Safe to use from many threads and across `fork()`: every thread's call runs on a connection
 /// of its own (idle ones are kept for reuse), and a child process opens its own connections,
 /// never the parent's.
+///
+/// Every operation ends by the caller's deadline: connecting and each round trip wait at most
+/// the store's timeout or the time left, whichever is shorter. One that ran out of the store's
+/// timeout is a store failure (an outage); one that ran out of the caller's time is
+/// [`DeadlineExceeded`](super::StoreErrorKind::DeadlineExceeded), with an unknown outcome.
 pub struct RedisStore {
     conns: Arc<Conns>,
     prefix: String,
@@ -156,9 +161,9 @@ impl RedisStore {
         self.with_root_ca(pem)
     }
 
-    /// Timeout of each Redis operation (default 500 ms), and of opening a connection: a slow
-    /// Redis must not slow `token()` beyond this before the client falls back to a direct
-    /// fetch.
+    /// Timeout of each Redis operation (default 500 ms), and of opening a connection: a Redis
+    /// that takes longer has failed (a store outage). The caller's deadline bounds every
+    /// operation too, when it comes first.
     pub fn with_timeout(self, timeout: Duration) -> Self {
         let c = &self.conns;
         RedisStore {
@@ -180,9 +185,10 @@ impl RedisStore {
     fn with_conn<T>(
         &self,
         what: &str,
-        f: impl FnOnce(&mut Connection) -> redis::RedisResult<T>,
+        deadline: Instant,
+        f: impl FnOnce(&mut dyn ConnectionLike) -> redis::RedisResult<T>,
     ) -> Result<T, StoreError> {
-        self.conns.with_conn(what, f)
+        self.conns.with_conn(what, deadline, f)
     }
 
     fn key(&self, kind: &str, id: &str) -> String {
@@ -206,9 +212,10 @@ impl RedisStore {
         hold: Duration,
         id: u64,
         now_ms: Option<u64>,
+        deadline: Instant,
     ) -> Result<SlotGrant, StoreError> {
         let (budget, cooldown) = self.budget_keys(credentials);
-        let (granted, wait, cd): (i64, i64, i64) = self.with_conn("budget", |c| {
+        let (granted, wait, cd): (i64, i64, i64) = self.with_conn("budget", deadline, |c| {
             Script::new(TAKE_SLOT)
                 .key(&budget)
                 .key(&cooldown)
@@ -234,9 +241,10 @@ impl RedisStore {
         id: u64,
         count_for: Duration,
         now_ms: Option<u64>,
+        deadline: Instant,
     ) -> Result<(), StoreError> {
         let (budget, _) = self.budget_keys(credentials);
-        let _: i64 = self.with_conn("budget", |c| {
+        let _: i64 = self.with_conn("budget", deadline, |c| {
             Script::new(FINISH_SLOT)
                 .key(&budget)
                 .arg(id)
@@ -252,9 +260,10 @@ impl RedisStore {
         credentials: &str,
         pause: Duration,
         now_ms: Option<u64>,
+        deadline: Instant,
     ) -> Result<(), StoreError> {
         let (_, cooldown) = self.budget_keys(credentials);
-        let _: i64 = self.with_conn("cool-down", |c| {
+        let _: i64 = self.with_conn("cool-down", deadline, |c| {
             Script::new(COOL_DOWN)
                 .key(&cooldown)
                 .arg(pause.as_millis() as u64)
@@ -278,36 +287,60 @@ impl Conns {
     }
 
     fn err(&self, what: &str, e: impl std::fmt::Display) -> StoreError {
-        StoreError {
-            store: self.shown.clone(),
-            message: format!("{what}: {e}"),
-        }
+        StoreError::new(self.shown.clone(), format!("{what}: {e}"))
+    }
+
+    fn cut(&self, what: &str) -> StoreError {
+        StoreError::deadline_exceeded(self.shown.clone(), what)
     }
 
     /// Runs `f` on an idle connection of this process, or a new one. No lock is held while it
-    /// runs, so it waits for nothing but its own Redis operation (bounded by the timeout). A
-    /// failed connection is dropped with the idle ones, so the next call reconnects (Redis
-    /// coming back is noticed without a restart).
+    /// runs, so it waits for nothing but its own Redis operation: connecting, then each round
+    /// trip, for at most the store's timeout or the time left before `deadline`, whichever is
+    /// shorter (none at all once `deadline` has passed). A connection that failed is dropped
+    /// with the idle ones, so the next call reconnects (Redis coming back is noticed without a
+    /// restart); one cut short by the deadline is dropped alone (a reply may still be on its
+    /// way: it must never be read as the answer to the next command).
     fn with_conn<T>(
         &self,
         what: &str,
-        f: impl FnOnce(&mut Connection) -> redis::RedisResult<T>,
+        deadline: Instant,
+        f: impl FnOnce(&mut dyn ConnectionLike) -> redis::RedisResult<T>,
     ) -> Result<T, StoreError> {
+        if Instant::now() >= deadline {
+            return Err(self.cut(what));
+        }
         let mut lease = self.pool.lease();
         let conn = match lease.conn() {
             Some(c) => c,
-            None => match self.connect() {
+            None => match self.connect(what, deadline) {
                 Ok(c) => lease.set(c),
                 Err(e) => {
-                    lease.discard();
+                    if e.is_deadline_exceeded() {
+                        lease.close();
+                    } else {
+                        lease.discard();
+                    }
                     return Err(e);
                 }
             },
         };
-        match f(conn) {
+        let mut bounded = Bounded {
+            conn,
+            deadline,
+            limit: self.timeout,
+            by_deadline: false,
+        };
+        let result = f(&mut bounded);
+        let by_deadline = bounded.by_deadline;
+        match result {
             Ok(v) => {
                 lease.give_back();
                 Ok(v)
+            }
+            Err(e) if by_deadline && (e.is_timeout() || Instant::now() >= deadline) => {
+                lease.close();
+                Err(self.cut(what))
             }
             Err(e) => {
                 lease.discard();
@@ -316,16 +349,27 @@ impl Conns {
         }
     }
 
-    fn connect(&self) -> Result<Connection, StoreError> {
+    /// A new connection, within the store's timeout or until `deadline`, whichever is sooner.
+    fn connect(&self, what: &str, deadline: Instant) -> Result<Connection, StoreError> {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(self.cut(what));
+        }
+        let by_deadline = left < self.timeout;
         let conn = self
             .client
-            .get_connection_with_timeout(self.timeout)
+            .get_connection_with_timeout(left.min(self.timeout))
             .map_err(|e| {
-                self.err(
-                    if self.tls { "TLS connect" } else { "connect" },
-                    self.explain(&e),
-                )
+                if by_deadline && (e.is_timeout() || Instant::now() >= deadline) {
+                    self.cut(what)
+                } else {
+                    self.err(
+                        if self.tls { "TLS connect" } else { "connect" },
+                        self.explain(&e),
+                    )
+                }
             })?;
+        // Set again before every round trip (`Bounded`); these hold only if one is not.
         conn.set_read_timeout(Some(self.timeout))
             .and_then(|_| conn.set_write_timeout(Some(self.timeout)))
             .map_err(|e| self.err("connect", e))?;
@@ -348,15 +392,90 @@ impl Conns {
     }
 }
 
+/// A connection whose every round trip waits at most the store's timeout or until the
+/// caller's deadline, whichever comes first: set before each command, so a script's
+/// `EVALSHA`, `SCRIPT LOAD`, `EVALSHA` together still end by the deadline.
+struct Bounded<'a> {
+    conn: &'a mut Connection,
+    deadline: Instant,
+    /// The store's timeout.
+    limit: Duration,
+    /// The last round trip was bounded by the deadline rather than the store's timeout: its
+    /// running out is the caller's time running out, not the store failing.
+    by_deadline: bool,
+}
+
+impl Bounded<'_> {
+    fn arm(&mut self) -> redis::RedisResult<()> {
+        let left = self.deadline.saturating_duration_since(Instant::now());
+        self.by_deadline = left < self.limit;
+        if left.is_zero() {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::TimedOut,
+                "the caller's deadline passed",
+            )
+            .into());
+        }
+        let bound = left.min(self.limit);
+        self.conn.set_read_timeout(Some(bound))?;
+        self.conn.set_write_timeout(Some(bound))
+    }
+}
+
+impl ConnectionLike for Bounded<'_> {
+    fn req_packed_command(&mut self, cmd: &[u8]) -> redis::RedisResult<Value> {
+        self.arm()?;
+        self.conn.req_packed_command(cmd)
+    }
+
+    fn req_packed_commands(
+        &mut self,
+        cmd: &[u8],
+        offset: usize,
+        count: usize,
+    ) -> redis::RedisResult<Vec<Value>> {
+        self.arm()?;
+        self.conn.req_packed_commands(cmd, offset, count)
+    }
+
+    fn req_command(&mut self, cmd: &Cmd) -> redis::RedisResult<Value> {
+        self.arm()?;
+        self.conn.req_command(cmd)
+    }
+
+    fn get_db(&self) -> i64 {
+        self.conn.get_db()
+    }
+
+    fn supports_pipelining(&self) -> bool {
+        self.conn.supports_pipelining()
+    }
+
+    fn check_connection(&mut self) -> bool {
+        self.arm().is_ok() && self.conn.check_connection()
+    }
+
+    fn is_open(&self) -> bool {
+        self.conn.is_open()
+    }
+}
+
 impl TokenStore for RedisStore {
     fn describe(&self) -> String {
         self.conns.shown.clone()
     }
 
-    fn get(&self, key: &StoreKey, now: SystemTime) -> Result<Option<StoredToken>, StoreError> {
+    fn get(
+        &self,
+        key: &StoreKey,
+        now: SystemTime,
+        deadline: Instant,
+    ) -> Result<Option<StoredToken>, StoreError> {
         let k = self.key("token", key.as_str());
         let fields: Option<(String, String, String, String, String)> =
-            self.with_conn("get", |c| Script::new(GET_TOKEN).key(&k).arg("").invoke(c))?;
+            self.with_conn("get", deadline, |c| {
+                Script::new(GET_TOKEN).key(&k).arg("").invoke(c)
+            })?;
         let Some((token, left, kind, scopes, lifetime)) = fields else {
             return Ok(None);
         };
@@ -384,7 +503,7 @@ impl TokenStore for RedisStore {
         key: &StoreKey,
         token: &StoredToken,
         now: SystemTime,
-        _deadline: Instant,
+        deadline: Instant,
     ) -> Result<bool, StoreError> {
         let k = self.key("token", key.as_str());
         // The key lives as long as the token; readers decide whether it is still fresh.
@@ -399,7 +518,7 @@ impl TokenStore for RedisStore {
         if left.is_zero() {
             return Ok(false);
         }
-        let written: i64 = self.with_conn("put", |c| {
+        let written: i64 = self.with_conn("put", deadline, |c| {
             Script::new(PUT_IF_NEWER)
                 .key(&k)
                 .arg(&token.access_token)
@@ -417,6 +536,7 @@ impl TokenStore for RedisStore {
         &self,
         key: &StoreKey,
         ttl: Duration,
+        wait_until: Instant,
         deadline: Instant,
     ) -> Result<Option<Box<dyn StoreLock>>, StoreError> {
         let k = self.key("lock", key.as_str());
@@ -426,35 +546,43 @@ impl TokenStore for RedisStore {
             crate::store::unique_id()
         );
         let ttl_ms = ttl.as_millis().max(1) as u64;
-        poll_until(deadline, LOCK_POLL_MIN, LOCK_POLL_MAX, || {
-            let got: Option<String> = self.with_conn("lock", |c| {
-                redis::cmd("SET")
-                    .arg(&k)
-                    .arg(&value)
-                    .arg("NX")
-                    .arg("PX")
-                    .arg(ttl_ms)
-                    .query(c)
-            })?;
-            Ok(got.map(|_| {
-                Box::new(RedisLock {
-                    conns: Arc::clone(&self.conns),
-                    key: k.clone(),
-                    value: value.clone(),
-                    released: false,
-                }) as Box<dyn StoreLock>
-            }))
-        })
+        // Another holder is waited for until `wait_until`; each attempt's `SET NX` may take
+        // until the caller's `deadline` (a short slice must not cut a normal answer short).
+        poll_until(
+            wait_until.min(deadline),
+            LOCK_POLL_MIN,
+            LOCK_POLL_MAX,
+            || {
+                let got: Option<String> = self.with_conn("lock", deadline, |c| {
+                    redis::cmd("SET")
+                        .arg(&k)
+                        .arg(&value)
+                        .arg("NX")
+                        .arg("PX")
+                        .arg(ttl_ms)
+                        .query(c)
+                })?;
+                Ok(got.map(|_| {
+                    Box::new(RedisLock {
+                        conns: Arc::clone(&self.conns),
+                        key: k.clone(),
+                        value: value.clone(),
+                        deadline,
+                        released: false,
+                    }) as Box<dyn StoreLock>
+                }))
+            },
+        )
     }
 
     fn compare_delete(
         &self,
         key: &StoreKey,
         access_token: &str,
-        _deadline: Instant,
+        deadline: Instant,
     ) -> Result<bool, StoreError> {
         let k = self.key("token", key.as_str());
-        let n: i64 = self.with_conn("delete", |c| {
+        let n: i64 = self.with_conn("delete", deadline, |c| {
             Script::new(COMPARE_DELETE_FIELD)
                 .key(&k)
                 .arg(access_token)
@@ -472,9 +600,10 @@ impl SharedBudget for RedisStore {
         capacity: u32,
         hold: Duration,
         _now: SystemTime,
-        _deadline: Instant,
+        deadline: Instant,
     ) -> Result<SlotGrant, StoreError> {
-        self.take_slot_at(credentials, capacity, hold, crate::store::unique_id(), None)
+        let id = crate::store::unique_id();
+        self.take_slot_at(credentials, capacity, hold, id, None, deadline)
     }
 
     fn finish_request_slot(
@@ -483,9 +612,9 @@ impl SharedBudget for RedisStore {
         slot: u64,
         count_for: Duration,
         _now: SystemTime,
-        _deadline: Instant,
+        deadline: Instant,
     ) -> Result<(), StoreError> {
-        self.finish_slot_at(credentials, slot, count_for, None)
+        self.finish_slot_at(credentials, slot, count_for, None, deadline)
     }
 
     fn start_cooldown(
@@ -493,9 +622,9 @@ impl SharedBudget for RedisStore {
         credentials: &str,
         pause: Duration,
         _now: SystemTime,
-        _deadline: Instant,
+        deadline: Instant,
     ) -> Result<(), StoreError> {
-        self.cool_down_at(credentials, pause, None)
+        self.cool_down_at(credentials, pause, None, deadline)
     }
 
     fn remember_refusal(
@@ -504,10 +633,11 @@ impl SharedBudget for RedisStore {
         refusal: &RememberedRefusal,
         ttl: Duration,
         _now: SystemTime,
+        deadline: Instant,
     ) -> Result<(), StoreError> {
         let k = self.key("refusal", key.as_str());
         let json = serde_json::to_string(refusal).map_err(|e| self.err("encode", e))?;
-        self.with_conn("remember refusal", |c| {
+        self.with_conn("remember refusal", deadline, |c| {
             redis::cmd("SET")
                 .arg(&k)
                 .arg(json)
@@ -521,10 +651,12 @@ impl SharedBudget for RedisStore {
         &self,
         key: &StoreKey,
         _now: SystemTime,
+        deadline: Instant,
     ) -> Result<Option<(RememberedRefusal, Duration)>, StoreError> {
         let k = self.key("refusal", key.as_str());
-        let found: Option<(String, i64)> =
-            self.with_conn("refusal", |c| Script::new(GET_REFUSAL).key(&k).invoke(c))?;
+        let found: Option<(String, i64)> = self.with_conn("refusal", deadline, |c| {
+            Script::new(GET_REFUSAL).key(&k).invoke(c)
+        })?;
         Ok(found.and_then(|(json, ttl)| {
             let r = serde_json::from_str(&json).ok()?;
             (ttl > 0).then(|| (r, Duration::from_millis(ttl as u64)))
@@ -536,17 +668,19 @@ fn now_arg(now_ms: Option<u64>) -> String {
     now_ms.map(|n| n.to_string()).unwrap_or_default()
 }
 
-/// A held Redis fetch lock; released by compare-and-delete, over the store's connections.
+/// A held Redis fetch lock; released by compare-and-delete, over the store's connections, by
+/// the deadline of the call that took it (past it, the lock expires by itself).
 struct RedisLock {
     conns: Arc<Conns>,
     key: String,
     value: String,
+    deadline: Instant,
     released: bool,
 }
 
 impl RedisLock {
     fn unlock(&self) -> Result<(), StoreError> {
-        let _: i64 = self.conns.with_conn("unlock", |c| {
+        let _: i64 = self.conns.with_conn("unlock", self.deadline, |c| {
             Script::new(UNLOCK)
                 .key(&self.key)
                 .arg(&self.value)
@@ -580,6 +714,11 @@ impl Drop for RedisLock {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A deadline no test operation comes near.
+    fn far() -> Instant {
+        Instant::now() + Duration::from_secs(30)
+    }
 
     #[test]
     fn password_never_shown() {
@@ -674,6 +813,7 @@ mod tests {
                                 Duration::from_millis(hold),
                                 id,
                                 Some(now),
+                                far(),
                             )
                             .unwrap();
                         let expected = match mine {
@@ -693,14 +833,20 @@ mod tests {
                         let after = rng.u64(0..10_000);
                         w.finish(id, now + after);
                         store
-                            .finish_slot_at(&cred, id, Duration::from_millis(after), Some(now))
+                            .finish_slot_at(
+                                &cred,
+                                id,
+                                Duration::from_millis(after),
+                                Some(now),
+                                far(),
+                            )
                             .unwrap();
                     }
                     _ => {
                         let pause = rng.u64(1..5_000);
                         w.cool_down(now + pause);
                         store
-                            .cool_down_at(&cred, Duration::from_millis(pause), Some(now))
+                            .cool_down_at(&cred, Duration::from_millis(pause), Some(now), far())
                             .unwrap();
                     }
                 }

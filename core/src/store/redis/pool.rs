@@ -86,6 +86,12 @@ impl Lease {
         }
     }
 
+    /// The call was cut short by its caller's deadline: this connection is closed (a reply may
+    /// still be on its way), the idle ones are kept (nothing says the server failed).
+    pub(super) fn close(mut self) {
+        self.conn = None;
+    }
+
     /// The call failed: this connection is dropped, and so are the idle ones (they most
     /// likely lead to the same failed server; the next call reconnects).
     pub(super) fn discard(mut self) {
