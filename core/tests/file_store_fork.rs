@@ -200,7 +200,7 @@ fn a_child_dropping_an_inherited_fetch_lock_leaves_the_parents_held() {
     let store = FileStore::new(&dir.path).unwrap();
     let other = FileStore::new(&dir.path).unwrap();
     let key = key("fetch");
-    let mut held = store.lock(&key, HOUR, deadline()).unwrap();
+    let mut held = store.lock(&key, HOUR, deadline(), deadline()).unwrap();
     assert!(held.is_some());
 
     // One child releases its copy, another drops it.
@@ -216,13 +216,16 @@ fn a_child_dropping_an_inherited_fetch_lock_leaves_the_parents_held() {
         0
     );
 
+    let soon = Instant::now() + Duration::from_millis(200);
     assert!(
-        other
-            .lock(&key, HOUR, Instant::now() + Duration::from_millis(200))
-            .unwrap()
-            .is_none(),
+        other.lock(&key, HOUR, soon, soon).unwrap().is_none(),
         "a child released the parent's fetch lock"
     );
     held.unwrap().release().unwrap();
-    assert!(other.lock(&key, HOUR, deadline()).unwrap().is_some());
+    assert!(
+        other
+            .lock(&key, HOUR, deadline(), deadline())
+            .unwrap()
+            .is_some()
+    );
 }

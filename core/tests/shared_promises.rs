@@ -135,7 +135,11 @@ fn a_429_without_retry_after_holds_every_process_sharing_the_store() {
         let b = process(builder(&server, &clock), &store);
         let e = b.token().unwrap_err();
         // Held by the shared cool-down; the 429 was answered to the other process, not this one.
-        assert_eq!((e.code(), e.status()), ("rate_limited", None), "{name}: {e}");
+        assert_eq!(
+            (e.code(), e.status()),
+            ("rate_limited", None),
+            "{name}: {e}"
+        );
         assert!(e.to_string().contains("asked to wait"), "{name}: {e}");
         assert!(e.retry_after().unwrap() > MINUTE / 2, "{name}: {e:?}");
         assert_eq!(server.token_requests(), 1, "{name}: the other process sent");
@@ -177,9 +181,17 @@ fn a_terminal_answer_is_remembered_for_every_process_sharing_the_store() {
         let first = process(wrong(), &store).token().unwrap_err();
         assert_eq!(first.oauth_error(), Some("invalid_client"), "{name}");
         for _ in 0..5 {
-            assert_eq!(process(wrong(), &store).token().unwrap_err(), first, "{name}");
+            assert_eq!(
+                process(wrong(), &store).token().unwrap_err(),
+                first,
+                "{name}"
+            );
         }
-        assert_eq!(server.token_requests(), 1, "{name}: not remembered through the store");
+        assert_eq!(
+            server.token_requests(),
+            1,
+            "{name}: not remembered through the store"
+        );
         // The right secret is another configuration: not refused.
         process(builder(&server, &clock), &store).token().unwrap();
     }

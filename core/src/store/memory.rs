@@ -429,8 +429,7 @@ mod tests {
         let far = 4_000_000_000;
         m.put_if_newer(&key("a"), &tok("t", far), now, soon())
             .unwrap();
-        let holds =
-            |k: &str, t: &str| matches!(m.get(&key(k), now), Ok(Some(s)) if s.access_token == t);
+        let holds = |k: &str, t: &str| matches!(m.get(&key(k), now, soon()), Ok(Some(s)) if s.access_token == t);
         let code = fork_while_held(
             |held| m.hold_while(held),
             || {
@@ -439,7 +438,7 @@ mod tests {
                     Ok(true)
                 );
                 let locked = matches!(
-                    m.lock(&key("b"), Duration::from_secs(60), soon()),
+                    m.lock(&key("b"), Duration::from_secs(60), soon(), soon()),
                     Ok(Some(_))
                 );
                 i32::from(!(put && holds("b", "u") && locked))

@@ -482,7 +482,7 @@ fn a_child_forked_while_a_thread_holds_the_incidents_lock_reads_the_store() {
         .unwrap();
     let code = crate::fork::testing::fork_while_held(
         |held| s.incidents.hold_while(held),
-        || match s.get(&key(), NOW) {
+        || match s.get(&key(), NOW, soon()) {
             Ok(Some(t)) if t.access_token == "t" => 0,
             _ => 1,
         },
