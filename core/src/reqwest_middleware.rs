@@ -44,13 +44,10 @@ use crate::token::Token;
 ///   the request can be sent twice ([`Request::try_clone`]: a streaming body cannot; its 401
 ///   is returned, the refused token still dropped for the next request). If the second answer is
 ///   a 401 too, it is returned as it is: never a third request.
-/// - Errors: when no token can be had before the request is sent (budget spent, endpoint down,
-///   credentials refused, …), the request is not sent and fails with
+/// - Errors: a token that cannot be had (budget spent, endpoint down, …) fails the request with
 ///   [`reqwest_middleware::Error::Middleware`] holding the [`crate::Error`]
-///   (`err.downcast_ref::<officernd_auth::Error>()` on the inner `anyhow::Error`). When the
-///   request was sent, answered 401, and no new token can be had, the API's 401 is returned as it
-///   is (not resent) and the token error is logged at `warn`; the refused token is dropped all the
-///   same, so the next request asks for a token first and gets that error if it persists.
+///   (`err.downcast_ref::<officernd_auth::Error>()` on the inner `anyhow::Error`); the request is
+///   then not sent at all.
 ///
 /// Cheap to clone; clones share the token client's cache (as every client with the same settings
 /// does in a process).
@@ -101,18 +98,14 @@ impl Middleware for AuthMiddleware {
             self.client.invalidate_async(&token).await;
             return Ok(response);
         };
-        let fresh = match self.client.token_after_unauthorized_async(&token).await {
-            Ok(Some(fresh)) => fresh,
+        let Some(fresh) = self
+            .client
+            .token_after_unauthorized_async(&token)
+            .await
+            .map_err(failed)?
+        else {
             // The same token again: resending a refused token cannot help.
-            Ok(None) => return Ok(response),
-            Err(e) => {
-                log::warn!(
-                    "API answered 401 and no new token could be had: {e}; the 401 is returned, \
-                     not resent (token {} dropped)",
-                    token.redacted()
-                );
-                return Ok(response);
-            }
+            return Ok(response);
         };
         drop(response);
         authorize(&mut again, &fresh)?;

@@ -9,7 +9,6 @@ use common::*;
 use officernd_auth::reqwest::AuthMiddleware;
 use officernd_auth::{ManualClock, TokenClient};
 use reqwest::StatusCode;
-use reqwest::header::WWW_AUTHENTICATE;
 use reqwest_middleware::ClientWithMiddleware;
 
 fn setup() -> (MockServer, TokenClient, ClientWithMiddleware) {
@@ -101,40 +100,6 @@ async fn a_resent_post_keeps_its_body_and_the_callers_authorization_is_replaced(
     );
     let answer: serde_json::Value = serde_json::from_str(&res.text().await.unwrap()).unwrap();
     assert_eq!(answer["body"], body, "the resend carried the body");
-}
-
-#[tokio::test]
-async fn a_401_stands_when_no_new_token_can_be_had() {
-    let (server, _client, api) = setup();
-    let res = api.get(server.resource_url()).send().await.unwrap();
-    assert_eq!(res.status(), StatusCode::OK);
-    server.revoke_all_tokens();
-    server.push_fault(Fault::OAuthError {
-        status: 401,
-        error: "invalid_client".into(),
-        description: Some("the application was deleted".into()),
-    });
-    let res = api
-        .get(server.resource_url())
-        .send()
-        .await
-        .expect("the API's answer, not the token error");
-    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
-    assert_eq!(
-        res.headers()[WWW_AUTHENTICATE],
-        "Bearer error=\"invalid_token\"",
-        "the API's own 401"
-    );
-    assert_eq!(server.resource_requests(), 2, "not resent");
-    assert_eq!(server.token_requests(), 2);
-    // The refused token was dropped: the next request needs a token first, and gets the error.
-    let err = api.get(server.resource_url()).send().await.unwrap_err();
-    let reqwest_middleware::Error::Middleware(inner) = &err else {
-        panic!("expected a middleware error, got {err:?}");
-    };
-    let core = inner.downcast_ref::<officernd_auth::Error>().unwrap();
-    assert_eq!(core.code(), "oauth", "{core}");
-    assert_eq!(server.resource_requests(), 2, "not sent without a token");
 }
 
 #[tokio::test]
