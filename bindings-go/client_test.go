@@ -378,6 +378,13 @@ func TestTransportAppliesThe401RuleOnce(t *testing.T) {
 	if n := m.TokenRequests() - before; n != 2 {
 		t.Fatalf("%d token requests, want still 2", n)
 	}
+	// The refused token was dropped: the next request gets a new one.
+	if got := get(nil, 0); got != http.StatusOK {
+		t.Fatalf("after the non-replayable 401: %d", got)
+	}
+	if n := m.TokenRequests() - before; n != 3 {
+		t.Fatalf("%d token requests, want 3", n)
+	}
 	// The request given to the transport is not modified.
 	req, _ := http.NewRequest("GET", m.URL+"/api/v2/me", nil)
 	resp, err := hc.Do(req)
@@ -387,6 +394,16 @@ func TestTransportAppliesThe401RuleOnce(t *testing.T) {
 	_ = resp.Body.Close()
 	if req.Header.Get("Authorization") != "" {
 		t.Fatal("RoundTrip modified the caller's request")
+	}
+	// Last (the refusal is remembered): after a 401, a token error (the application deleted) is what the caller gets.
+	m.Revoke()
+	m.Faults(map[string]any{"kind": "oauth_error", "status": 401, "error": "invalid_client"})
+	req0, _ := http.NewRequest("GET", m.URL+"/api/v2/me", nil)
+	if resp, err := hc.Do(req0); !errors.Is(err, officernd.ErrOAuth) {
+		if resp != nil {
+			_ = resp.Body.Close()
+		}
+		t.Fatalf("after a 401 with no new token: %v, want the oauth error", err)
 	}
 }
 

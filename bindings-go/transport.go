@@ -9,9 +9,11 @@ import (
 // request and applies the 401 rule once: when the API answers 401, it asks the client for the
 // token to retry with (TokenAfterUnauthorized) and resends the request once with it — only when
 // there is a different token, and only when the body can be replayed (no body, or req.GetBody
-// set, as http.NewRequest does for in-memory bodies); otherwise the 401 is returned. base nil
-// means http.DefaultTransport. Tokens come with the request's context (its cancellation and
-// deadline apply).
+// set, as http.NewRequest does for in-memory bodies); otherwise the 401 is returned and the
+// refused token dropped for the next request. When no new token can be had after a 401 (the
+// application was deleted, the request budget is spent), RoundTrip fails with that *Error, as
+// every language's adapter does; the 401 is discarded. base nil means http.DefaultTransport.
+// Tokens come with the request's context (its cancellation and deadline apply).
 func (c *Client) Transport(base http.RoundTripper) http.RoundTripper {
 	if base == nil {
 		base = http.DefaultTransport
@@ -39,11 +41,17 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	replayable := req.Body == nil || req.Body == http.NoBody || req.GetBody != nil
 	if !replayable {
+		// Not resent, but the refused token is not used again.
+		_, _ = t.client.Invalidate(tok)
 		return resp, nil
 	}
 	next, err := t.client.TokenAfterUnauthorized(ctx, tok)
-	if err != nil || next == nil {
-		// No token to retry with (or none could be had): the 401 stands.
+	if err != nil {
+		discard(resp)
+		return nil, err
+	}
+	if next == nil {
+		// The same token again: resending a refused token cannot help, the 401 stands.
 		return resp, nil
 	}
 	retry := req.Clone(ctx)
@@ -54,10 +62,16 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 		retry.Body = body
 	}
-	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
-	_ = resp.Body.Close()
+	discard(resp)
 	retry.Header.Set("Authorization", next.AuthorizationHeader())
 	return t.base.RoundTrip(retry)
+}
+
+// discard drains a little of an answer no one will read (so its connection can be reused) and
+// closes it.
+func discard(resp *http.Response) {
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	_ = resp.Body.Close()
 }
 
 func closeBody(req *http.Request) {

@@ -46,8 +46,10 @@ use crate::token::Token;
 ///   a 401 too, it is returned as it is: never a third request.
 /// - Errors: a token that cannot be had (budget spent, endpoint down, …) fails the request with
 ///   [`reqwest_middleware::Error::Middleware`] holding the [`crate::Error`]
-///   (`err.downcast_ref::<officernd_auth::Error>()` on the inner `anyhow::Error`); the request is
-///   then not sent at all.
+///   (`err.downcast_ref::<officernd_auth::Error>()` on the inner `anyhow::Error`): before the
+///   first send, the request is not sent at all; after a 401, the API's 401 is dropped and the
+///   token error (say `invalid_client` for a deleted application) is what the caller gets, as in
+///   every language's adapter.
 ///
 /// Cheap to clone; clones share the token client's cache (as every client with the same settings
 /// does in a process).

@@ -205,3 +205,26 @@ async fn no_token_means_no_request_and_the_core_error() {
         "nothing sent without a token"
     );
 }
+
+/// After a 401, a replacement token that cannot be had fails the request with the token error
+/// (here: the application was deleted), as every language's adapter does; nothing is resent.
+#[tokio::test]
+async fn a_token_error_after_a_401_is_what_the_caller_gets() {
+    let (server, _client, api) = setup();
+    let res = api.get(server.resource_url()).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    server.revoke_all_tokens();
+    server.push_fault(Fault::OAuthError {
+        status: 401,
+        error: "invalid_client".into(),
+        description: Some("the application was deleted".into()),
+    });
+    let err = api.get(server.resource_url()).send().await.unwrap_err();
+    let reqwest_middleware::Error::Middleware(inner) = &err else {
+        panic!("expected a middleware error, got {err:?}");
+    };
+    let core = inner.downcast_ref::<officernd_auth::Error>().unwrap();
+    assert_eq!(core.oauth_error(), Some("invalid_client"), "{core}");
+    assert_eq!(server.resource_requests(), 2, "sent once, not resent");
+    assert_eq!(server.token_requests(), 2);
+}
