@@ -336,16 +336,6 @@ impl Error {
         matches!(self, Error::OAuth { body, .. } if TERMINAL_OAUTH_ERRORS.contains(&body.error.as_str()))
     }
 
-    /// Whether the retry policy may send another attempt after this error (transport, timeout, 5xx).
-    pub(crate) fn may_retry_now(&self) -> bool {
-        match self {
-            Error::Transport { .. } | Error::Timeout { .. } => true,
-            Error::Http { status, .. } => *status >= 500,
-            Error::OAuth { status, .. } => *status >= 500,
-            _ => false,
-        }
-    }
-
     pub(crate) fn config(setting: impl Into<String>, reason: impl Into<String>) -> Error {
         Error::Config {
             setting: setting.into(),

@@ -8,6 +8,19 @@ use std::time::Duration;
 
 use crate::error::Error;
 
+impl Error {
+    /// Whether the retry policy may send another attempt after this error (transport, timeout,
+    /// 5xx): the policy's rule, kept here with the rest of it.
+    pub(crate) fn may_retry_now(&self) -> bool {
+        match self {
+            Error::Transport { .. } | Error::Timeout { .. } => true,
+            Error::Http { status, .. } => *status >= 500,
+            Error::OAuth { status, .. } => *status >= 500,
+            _ => false,
+        }
+    }
+}
+
 /// First retry waits about this long; each further one doubles it.
 const BASE: Duration = Duration::from_millis(200);
 /// Backoff never exceeds this between two attempts of one call.

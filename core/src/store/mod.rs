@@ -3,7 +3,9 @@
 //! a fleet, fetch one token per lifetime together.
 //!
 //! The client's own memory cache always stays in front: a store is read only when memory has
-//! nothing fresh, and a store failure never makes `token()` fail (it degrades to a direct fetch).
+//! nothing fresh. A store failure is logged, not returned: the client goes on without the store
+//! under the outage budget (`governor`: at most one request per quota window per process), so
+//! `token()` may then fail with `rate_limited` rather than fetch.
 
 mod file;
 mod memory;
@@ -169,8 +171,8 @@ pub enum SlotGrant {
     },
 }
 
-/// A store failure. Logged and survived: a store that fails never fails `token()` by itself
-/// (the outage policy takes over); one cut short by the caller's deadline ends that call with
+/// A store failure. Logged and survived: a store that fails is never the error `token()`
+/// returns (the outage policy takes over, which may answer `rate_limited`); one cut short by the caller's deadline ends that call with
 /// its `timeout` error.
 #[derive(Debug, Clone, thiserror::Error)]
 #[error("token store {store}: {message}")]
@@ -483,7 +485,8 @@ pub trait SharedBudget {
 }
 
 /// Whether a client's store is usable, so that an outage is logged once when it starts and once
-/// when it ends rather than on every call. A store failure never fails `token()`.
+/// when it ends rather than on every call. A store failure is never the error `token()` returns
+/// (the outage budget decides what the call may do instead).
 ///
 /// Any failed operation starts an outage; only a successful *write* ends it: a directory whose
 /// files can be read but not written, or a read-only Redis replica, stays one outage instead of
