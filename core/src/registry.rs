@@ -55,7 +55,7 @@ impl<K: Hash + Eq + Clone, V> Registry<K, V> {
     }
 
     /// Runs `f` holding the lock (a test's stand-in for another thread in `get_or_insert`).
-    #[cfg(all(test, unix))]
+    #[cfg(all(test, unix, not(loom)))]
     fn hold_while(&self, f: impl FnOnce()) {
         let local = self.map.get(|parent| parent.cloned().unwrap_or_default());
         let _held = local.lock();
@@ -117,7 +117,7 @@ mod tests {
 
     /// A child forked while a parent thread is inside the registry (building a client) can build
     /// clients: that thread does not exist in the child, so nothing it held may be waited for.
-    #[cfg(unix)]
+    #[cfg(all(unix, not(loom)))]
     #[test]
     fn a_child_forked_while_a_thread_is_inside_it_can_use_it() {
         use crate::fork::testing::{fork_while_held, in_child};

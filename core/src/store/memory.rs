@@ -69,7 +69,7 @@ struct MemoryState {
 
 impl MemoryStore {
     /// Runs `f` holding the state's lock (a test's stand-in for another thread in a call).
-    #[cfg(all(test, unix))]
+    #[cfg(all(test, unix, not(loom)))]
     fn hold_while(&self, f: impl FnOnce()) {
         let local = self.inner.local();
         let _held = local.lock();
@@ -420,7 +420,7 @@ mod tests {
     /// A child forked while a parent thread is inside the store uses it: that thread does not
     /// exist in the child, so nothing it held may be waited for. (The state it was changing may be
     /// half-written: that child starts empty.) A child forked at a quiet moment keeps the tokens.
-    #[cfg(unix)]
+    #[cfg(all(unix, not(loom)))]
     #[test]
     fn a_child_forked_while_a_thread_is_inside_the_store_uses_it() {
         use crate::fork::testing::{fork_while_held, in_child};

@@ -65,7 +65,7 @@ impl Incidents {
     }
 
     /// Runs `f` holding the lock (a test's stand-in for another thread inside `begin`/`end`).
-    #[cfg(all(test, unix))]
+    #[cfg(all(test, unix, not(loom)))]
     pub(super) fn hold_while(&self, f: impl FnOnce()) {
         let open = self.open();
         let _held = open.lock();

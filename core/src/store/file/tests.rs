@@ -473,7 +473,7 @@ fn refusals_are_shared_through_the_directory() {
 
 /// A child forked while a parent thread is inside the store's bookkeeping of corrupt files
 /// reads the store: that thread does not exist in the child, so nothing it held may be waited for.
-#[cfg(unix)]
+#[cfg(all(unix, not(loom)))]
 #[test]
 fn a_child_forked_while_a_thread_holds_the_incidents_lock_reads_the_store() {
     let dir = temp_dir("fork-incidents");
