@@ -323,3 +323,110 @@ fn one_credentials_lives_in_one_cluster_slot() {
         "{seen:?}"
     );
 }
+
+fn cluster(c: &mut redis::Connection, args: &[&str]) -> redis::RedisResult<redis::Value> {
+    let mut cmd = redis::cmd("CLUSTER");
+    for a in args {
+        cmd.arg(*a);
+    }
+    cmd.query(c)
+}
+
+/// Waits (bounded) for a cluster state that Redis reaches on its own gossip timer.
+fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !done() {
+        assert!(Instant::now() < deadline, "never happened: {what}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// What README says of a cluster of several shards, shown on two: the store talks to the node
+/// in its URL and does not follow `MOVED` (the `redis` crate's plain connection returns it as
+/// an error; only its `cluster` client, not used here, follows redirects). Credentials whose
+/// slot that node serves work fully; credentials whose slot another shard serves get a store
+/// error on every call (the outage policy), never a wrong answer.
+#[test]
+fn on_two_shards_only_the_slots_of_the_urls_node_work() {
+    let a = RedisServer::start_with(RedisOptions {
+        cluster: true,
+        ..RedisOptions::default()
+    });
+    let b = RedisServer::start_with(RedisOptions {
+        cluster: true,
+        ..RedisOptions::default()
+    });
+    let connect = |r: &RedisServer| {
+        redis::Client::open(r.url())
+            .unwrap()
+            .get_connection()
+            .unwrap()
+    };
+    let (mut ca, mut cb) = (connect(&a), connect(&b));
+
+    let server = mock();
+    let clock = ManualClock::new();
+    let here = format!("{}/shard-here/oauth/token", server.url());
+    let there = format!("{}/shard-there/oauth/token", server.url());
+    let key = |url: &str| {
+        StoreKey::derive(
+            url,
+            DEMO_CLIENT_ID,
+            &ClientSecret::new(DEMO_CLIENT_SECRET),
+            &Scopes::parse("officernd.api.read officernd.api.write").unwrap(),
+        )
+    };
+    let (key_here, key_there) = (key(&here), key(&there));
+    let slot_here = keyslot(&mut ca, key_here.credentials_hash());
+    let slot_there = keyslot(&mut ca, key_there.credentials_hash());
+    assert_ne!(slot_here, slot_there, "two credentials, two slots");
+
+    // Node b gives up its slots and joins a's cluster; a hands it the slot of `there`.
+    cluster(&mut cb, &["FLUSHSLOTS"]).unwrap();
+    let b_id: String = redis::cmd("CLUSTER").arg("MYID").query(&mut cb).unwrap();
+    let b_port = b.url().rsplit(':').next().unwrap().to_owned();
+    cluster(&mut ca, &["MEET", "127.0.0.1", &b_port]).unwrap();
+    wait_for("b joins", || {
+        let nodes: String = redis::cmd("CLUSTER").arg("NODES").query(&mut ca).unwrap();
+        nodes
+            .lines()
+            .any(|l| l.starts_with(&b_id) && l.contains("connected"))
+    });
+    let slot = slot_there.to_string();
+    cluster(&mut ca, &["DELSLOTS", &slot]).unwrap();
+    cluster(&mut cb, &["ADDSLOTS", &slot]).unwrap();
+    let probe = format!("{{{}}}", key_there.credentials_hash());
+    wait_for("a redirects the slot to b, and the cluster is ok", || {
+        let info: String = redis::cmd("CLUSTER").arg("INFO").query(&mut ca).unwrap();
+        let moved = redis::cmd("GET")
+            .arg(&probe)
+            .query::<Option<String>>(&mut ca)
+            .is_err_and(|e| e.kind() == redis::ServerErrorKind::Moved.into());
+        info.contains("cluster_state:ok") && moved
+    });
+
+    let store = Arc::new(RedisStore::new(&a.url()).unwrap());
+    let host = |url: &str| {
+        builder(&server, &clock)
+            .token_url(url)
+            .share_cache(false)
+            .store(store.clone() as Arc<dyn TokenStore>)
+            .build()
+            .unwrap()
+    };
+
+    // The credentials whose slot a serves: shared through it as through any Redis.
+    let t = host(&here).token().unwrap();
+    assert_eq!(host(&here).token().unwrap(), t);
+    assert_eq!(server.token_requests(), 1);
+
+    // The other credentials: every store call is refused with MOVED, a store error, and the
+    // client follows the outage policy (nothing cached: rate_limited, nothing sent at first).
+    let soon = Instant::now() + Duration::from_secs(5);
+    let e = store.get(&key_there, SystemTime::now(), soon).unwrap_err();
+    assert!(e.to_string().contains("Moved"), "{e}");
+    let e = host(&there).token().unwrap_err();
+    assert_eq!(e.code(), "rate_limited", "{e}");
+    assert_eq!(server.token_requests(), 1, "nothing sent for `there`");
+    assert_eq!(scan(&mut cb), Vec::<String>::new(), "nothing reached b");
+}
