@@ -32,7 +32,8 @@ pub struct TokenClient {
 /// The state shared by every client of one cache key.
 struct Shared {
     key: StoreKey,
-    /// The budget's name in shared stores (normalised token URL + client id, hashed).
+    /// The budget's name in shared stores (normalised token URL + client id, hashed): the
+    /// key's `credentials_hash`.
     credentials: String,
     flight: SingleFlight,
     server: PerProcess<ServerLocal>,
@@ -77,7 +78,7 @@ impl TokenClient {
         let make_governor = || PerProcess::new(Governor::new(rule, config.clock.now()));
         let make_shared = |governor| Shared {
             key: key.clone(),
-            credentials: StoreKey::credentials(&endpoint, &config.client_id),
+            credentials: key.credentials_hash().to_owned(),
             flight: SingleFlight::new(),
             server: PerProcess::new(ServerLocal::default()),
             governor,

@@ -25,14 +25,20 @@ use std::time::{Duration, Instant, SystemTime};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::config::{budget_endpoint, normalize_token_url};
 use crate::error::Error;
 use crate::scopes::Scopes;
 use crate::secret::ClientSecret;
 
 /// Identifies one set of (token URL, client id, secret, normalised scopes) without revealing any
 /// of them: a SHA-256 hex digest. Stores use it as their key; it never holds the secret itself.
+/// It also knows its credentials' name ([`StoreKey::credentials_hash`]), which a store may use to
+/// keep every key of one credentials together (the Redis store's hash tag).
 #[derive(Clone, PartialEq, Eq, Hash)]
-pub struct StoreKey(String);
+pub struct StoreKey {
+    digest: String,
+    credentials: String,
+}
 
 impl StoreKey {
     /// Derives the key.
@@ -54,7 +60,13 @@ impl StoreKey {
             h.update((part.len() as u64).to_be_bytes());
             h.update(part.as_bytes());
         }
-        StoreKey(hex(&h.finalize()))
+        StoreKey {
+            digest: hex(&h.finalize()),
+            credentials: Self::credentials(
+                &budget_endpoint(&normalize_token_url(token_url)),
+                client_id,
+            ),
+        }
     }
 
     /// A fingerprint of an access token, to recognise it again without keeping it.
@@ -75,13 +87,20 @@ impl StoreKey {
 
     /// The hex digest.
     pub fn as_str(&self) -> &str {
-        &self.0
+        &self.digest
+    }
+
+    /// The name of this key's credentials: [`StoreKey::credentials`] of its token URL (normalised,
+    /// without query) and client id, the name of the request budget it draws from. Keys that
+    /// differ only in secret or scopes share it.
+    pub fn credentials_hash(&self) -> &str {
+        &self.credentials
     }
 }
 
 impl fmt::Debug for StoreKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "StoreKey({}…)", &self.0[..12])
+        write!(f, "StoreKey({}…)", &self.digest[..12])
     }
 }
 
@@ -597,5 +616,44 @@ mod tests {
         );
         assert!(!k.as_str().contains("secret-1"));
         assert_eq!(k.as_str().len(), 64);
+    }
+
+    /// A key knows the budget it draws from: the same for every secret and scopes of one
+    /// (token URL, client id), and for every spelling of one endpoint, as the client names it.
+    #[test]
+    fn key_knows_its_credentials() {
+        let s = ClientSecret::new("secret-1");
+        let a = Scopes::parse("a").unwrap();
+        let url = "https://identity.officernd.com/oauth/token";
+        let k = StoreKey::derive(url, "id", &s, &a);
+        assert_eq!(k.credentials_hash(), StoreKey::credentials(url, "id"));
+        let other = StoreKey::derive(
+            url,
+            "id",
+            &ClientSecret::new("secret-2"),
+            &Scopes::default(),
+        );
+        assert_ne!(k, other);
+        assert_eq!(k.credentials_hash(), other.credentials_hash());
+        assert_ne!(
+            k.credentials_hash(),
+            StoreKey::derive(url, "id2", &s, &a).credentials_hash()
+        );
+        assert!(!k.credentials_hash().contains("secret-1"));
+        for raw in [
+            "HTTPS://Identity.officernd.com:443/oauth/token/",
+            " https://identity.officernd.com/oauth/token?x=1#f ",
+            "https://identity.officernd.com./oauth/token",
+            "http://127.0.0.1:8080/oauth/token?tenant=a",
+        ] {
+            // What `TokenClient::new` derives and what it named the budget before keys knew it.
+            let url = normalize_token_url(raw);
+            let k = StoreKey::derive(&url, "id", &s, &a);
+            assert_eq!(
+                k.credentials_hash(),
+                StoreKey::credentials(&budget_endpoint(&url), "id"),
+                "{raw}"
+            );
+        }
     }
 }

@@ -6,7 +6,9 @@
 //! with `SET NX PX` and a random value, released by compare-and-delete in Lua, so a lock that
 //! expired and was taken by another host is never deleted by the old holder. The fleet-wide quota
 //! is `governor::Window` in Lua: a sorted set of slots scored by when each frees, plus a
-//! cool-down key, both under one hash tag (Redis Cluster keeps them in one slot).
+//! cool-down key. Every key of one credentials (token URL and client id) — the tokens, fetch
+//! locks and remembered refusals of each of its configurations, its budget and cool-down — is
+//! under one hash tag `{<credentials hash>}`, so a Redis Cluster keeps them all in one slot.
 
 mod pool;
 mod scripts;
@@ -191,12 +193,22 @@ impl RedisStore {
         self.conns.with_conn(what, deadline, f)
     }
 
-    fn key(&self, kind: &str, id: &str) -> String {
-        format!("{}{kind}:{id}", self.prefix)
+    /// The key of one configuration's token, fetch lock or remembered refusal:
+    /// `officernd-auth:v2:{<credentials>}:<kind>:<configuration>`. The hash tag is its
+    /// credentials' ([`StoreKey::credentials_hash`]), the budget's too, so every key of one
+    /// credentials sits in one slot of a Redis Cluster; the digest after it tells apart the
+    /// configurations (secret, scopes) of those credentials.
+    fn key(&self, kind: &str, key: &StoreKey) -> String {
+        format!(
+            "{}{{{}}}:{kind}:{}",
+            self.prefix,
+            key.credentials_hash(),
+            key.as_str()
+        )
     }
 
-    /// Budget keys of one credentials share a hash tag, so the budget script's two keys sit in
-    /// one slot of a Redis Cluster.
+    /// The budget and cool-down keys of one credentials, under the same hash tag as
+    /// [`Self::key`]'s: `officernd-auth:v2:{<credentials>}:budget` and `…:cooldown`.
     fn budget_keys(&self, credentials: &str) -> (String, String) {
         (
             format!("{}{{{credentials}}}:budget", self.prefix),
@@ -471,7 +483,7 @@ impl TokenStore for RedisStore {
         now: SystemTime,
         deadline: Instant,
     ) -> Result<Option<StoredToken>, StoreError> {
-        let k = self.key("token", key.as_str());
+        let k = self.key("token", key);
         let fields: Option<(String, String, String, String, String)> =
             self.with_conn("get", deadline, |c| {
                 Script::new(GET_TOKEN).key(&k).arg("").invoke(c)
@@ -505,7 +517,7 @@ impl TokenStore for RedisStore {
         now: SystemTime,
         deadline: Instant,
     ) -> Result<bool, StoreError> {
-        let k = self.key("token", key.as_str());
+        let k = self.key("token", key);
         // The key lives as long as the token; readers decide whether it is still fresh.
         // The script stamps the expiry on the server's clock when it runs, at most one operation
         // timeout from now: counting that time as already gone keeps the stored life no longer
@@ -539,7 +551,7 @@ impl TokenStore for RedisStore {
         wait_until: Instant,
         deadline: Instant,
     ) -> Result<Option<Box<dyn StoreLock>>, StoreError> {
-        let k = self.key("lock", key.as_str());
+        let k = self.key("lock", key);
         let value = format!(
             "{:016x}{:016x}",
             crate::store::unique_id(),
@@ -581,7 +593,7 @@ impl TokenStore for RedisStore {
         access_token: &str,
         deadline: Instant,
     ) -> Result<bool, StoreError> {
-        let k = self.key("token", key.as_str());
+        let k = self.key("token", key);
         let n: i64 = self.with_conn("delete", deadline, |c| {
             Script::new(COMPARE_DELETE_FIELD)
                 .key(&k)
@@ -635,7 +647,7 @@ impl SharedBudget for RedisStore {
         _now: SystemTime,
         deadline: Instant,
     ) -> Result<(), StoreError> {
-        let k = self.key("refusal", key.as_str());
+        let k = self.key("refusal", key);
         let json = serde_json::to_string(refusal).map_err(|e| self.err("encode", e))?;
         self.with_conn("remember refusal", deadline, |c| {
             redis::cmd("SET")
@@ -653,7 +665,7 @@ impl SharedBudget for RedisStore {
         _now: SystemTime,
         deadline: Instant,
     ) -> Result<Option<(RememberedRefusal, Duration)>, StoreError> {
-        let k = self.key("refusal", key.as_str());
+        let k = self.key("refusal", key);
         let found: Option<(String, i64)> = self.with_conn("refusal", deadline, |c| {
             Script::new(GET_REFUSAL).key(&k).invoke(c)
         })?;
@@ -783,6 +795,52 @@ mod tests {
             slots.insert(cluster_slot(&budget));
         }
         assert!(slots.len() > 40, "budgets spread over the cluster");
+    }
+
+    /// Every key the store writes for one configuration (token, fetch lock, remembered refusal,
+    /// and its credentials' budget and cool-down) is in one Cluster slot; configurations of one
+    /// credentials (other secret or scopes) share that slot, with keys of their own.
+    #[test]
+    fn every_key_of_one_credentials_is_in_one_cluster_slot() {
+        use super::super::{ClientSecret, Scopes};
+        let store = RedisStore::new("redis://127.0.0.1:1").unwrap();
+        let url = "https://identity.officernd.com/oauth/token";
+        let configurations = [
+            StoreKey::derive(url, "id", &ClientSecret::new("s1"), &Scopes::default()),
+            StoreKey::derive(
+                url,
+                "id",
+                &ClientSecret::new("s2"),
+                &Scopes::parse("flex.community.members.read").unwrap(),
+            ),
+        ];
+        let every_key = |key: &StoreKey| {
+            let (budget, cooldown) = store.budget_keys(key.credentials_hash());
+            [
+                store.key("token", key),
+                store.key("lock", key),
+                store.key("refusal", key),
+                budget,
+                cooldown,
+            ]
+        };
+        let one = cluster_slot(&every_key(&configurations[0])[0]);
+        let mut names = std::collections::HashSet::new();
+        for key in &configurations {
+            for k in every_key(key) {
+                assert!(k.starts_with("officernd-auth:v2:"), "{k}");
+                assert_eq!(
+                    cluster_slot(&k),
+                    one,
+                    "{k} is not in the slot of the others"
+                );
+                names.insert(k);
+            }
+        }
+        // The budget and cool-down are one per credentials; the rest one per configuration.
+        assert_eq!(names.len(), 2 * 3 + 2, "{names:?}");
+        let other = StoreKey::derive(url, "id-2", &ClientSecret::new("s1"), &Scopes::default());
+        assert_ne!(cluster_slot(&store.key("token", &other)), one);
     }
 
     /// The budget script is `governor::Window` in Lua: random sequences of takes, finishes and

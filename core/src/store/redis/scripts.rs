@@ -1,8 +1,9 @@
 //! The Lua scripts of the Redis store. Each touches only the keys it is given in `KEYS` (never
 //! a key it builds itself), and the keys one script is given always share a hash slot: a single
-//! key, or the budget and cool-down keys of one credentials under one hash tag `{…}`. So each
-//! script is legal on Redis Cluster (checked by `core/tests/redis_cluster.rs` against a
-//! one-node cluster, where Redis itself refuses cross-slot scripts).
+//! key, or the budget and cool-down keys of one credentials — and every key of one credentials
+//! is under its hash tag `{…}` anyway. So each script is legal on Redis Cluster (checked by
+//! `core/tests/redis_cluster.rs` against a one-node cluster, where Redis itself refuses
+//! cross-slot scripts).
 
 /// The server's clock, in ms; tests pass an explicit `now` as the last argument to compare the
 /// scripts with `governor::Window` (production always passes an empty string).
