@@ -6,8 +6,11 @@
 //! So the secret and the answer never pass through it in the clear: ureq writes a request whose
 //! `client_secret` is a random placeholder of the same length, which the connection ([`quiet`])
 //! swaps for the real value on its way to the socket; and the connection reads the answer
-//! itself, keeps its body for [`Exchange::send`], and hands ureq only the status line and headers.
-//! ureq still does everything else: DNS, proxies, TLS, timeouts, refusing redirects.
+//! itself, keeps its body and the two headers we read (`Content-Type`, `Retry-After`) for
+//! [`Exchange::send`], and hands ureq only the status code: no reason phrase and no header of
+//! the server's, since ureq logs those too (at DEBUG) and a server may echo the secret in any of
+//! them (a `Location`, a `Retry-After`…). ureq still does everything else: DNS, proxies, TLS,
+//! timeouts, refusing redirects.
 
 use std::io;
 use std::time::Duration;
@@ -104,13 +107,15 @@ impl Transport for Exchange {
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_owned)
         };
-        let content_type = header("content-type");
-        let retry_after = header("retry-after");
-        let body = match answer {
-            // The usual path: the connection read the body (see the module doc).
-            Some(answer) => answer.body(),
+        let (content_type, retry_after, body) = match answer {
+            // The usual path: the connection read the answer (see the module doc).
+            Some(answer) => (answer.content_type, answer.retry_after, answer.body.body()),
             // Only if the connection was not ours (it always is for the token URL).
-            None => read_body(&mut response).map_err(|e| transport_error(e, config.timeout))?,
+            None => (
+                header("content-type"),
+                header("retry-after"),
+                read_body(&mut response).map_err(|e| transport_error(e, config.timeout))?,
+            ),
         };
         Ok(Reply {
             status,
@@ -212,7 +217,7 @@ mod quiet {
     thread_local! {
         /// The swap for this thread's request.
         static SWAP: RefCell<Option<Swap>> = const { RefCell::new(None) };
-        /// The body of the answer this thread's request got.
+        /// The answer this thread's request got.
         static ANSWER: RefCell<Option<Answer>> = const { RefCell::new(None) };
     }
 
@@ -266,24 +271,32 @@ mod quiet {
         }
     }
 
-    /// The body the connection read for this thread's request, if it read one.
+    /// The answer the connection read for this thread's request, if it read one.
     pub(super) fn take_answer() -> Option<Answer> {
         ANSWER.with(|a| a.borrow_mut().take())
     }
 
+    /// What the client reads of an answer: two headers (the first of each, if it is text as
+    /// ureq's `to_str` would have it) and the body. ureq never sees any of them.
+    pub(super) struct Answer {
+        pub(super) content_type: Option<String>,
+        pub(super) retry_after: Option<String>,
+        pub(super) body: Body,
+    }
+
     /// A body as it arrived, or why it is unusable.
-    pub(super) enum Answer {
-        Body(Vec<u8>),
+    pub(super) enum Body {
+        Bytes(Vec<u8>),
         TooLarge,
         Encoded(String),
     }
 
-    impl Answer {
+    impl Body {
         pub(super) fn body(self) -> Result<Vec<u8>, String> {
             match self {
-                Answer::Body(b) => Ok(b),
-                Answer::TooLarge => Err(format!("answer larger than {MAX_BODY_BYTES} bytes")),
-                Answer::Encoded(enc) => Err(format!(
+                Body::Bytes(b) => Ok(b),
+                Body::TooLarge => Err(format!("answer larger than {MAX_BODY_BYTES} bytes")),
+                Body::Encoded(enc) => Err(format!(
                     "body is compressed (Content-Encoding {}), though none was asked for",
                     enc.chars().take(40).collect::<String>()
                 )),
@@ -334,8 +347,8 @@ mod quiet {
     }
 
     /// Sends what ureq writes (with the placeholder swapped); reads the whole answer itself and
-    /// shows ureq only its status line and headers, with `content-length: 0` and
-    /// `connection: close` (so the connection is never pooled half-read).
+    /// shows ureq only its status code, with `content-length: 0` and `connection: close` (so
+    /// the connection is never pooled half-read).
     pub(super) struct QuietTransport {
         inner: Box<dyn Transport>,
         /// Bytes read from `inner`, not yet a whole answer.
@@ -490,7 +503,8 @@ mod quiet {
     }
 
     /// If `raw` holds a whole answer (`closed`: the peer has closed the connection), the head
-    /// to show ureq and the body. Informational (1xx) heads are skipped.
+    /// to show ureq — the status code and nothing the server wrote, so nothing it echoed — and
+    /// the answer. Informational (1xx) heads are skipped.
     fn whole_answer(raw: &[u8], closed: bool) -> Result<Option<(Vec<u8>, Answer)>, ureq::Error> {
         let mut start = 0;
         loop {
@@ -515,7 +529,19 @@ mod quiet {
                 start = body_at;
                 continue;
             }
-            let mut kept = format!("{status_line}\r\n");
+            let version = if status_line.starts_with("HTTP/1.0") {
+                "HTTP/1.0"
+            } else {
+                "HTTP/1.1"
+            };
+            let reason = ureq::http::StatusCode::from_u16(status)
+                .ok()
+                .and_then(|s| s.canonical_reason())
+                .unwrap_or("Unknown");
+            let shown = format!(
+                "{version} {status:03} {reason}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
+            );
+            let (mut content_type, mut retry_after) = (None, None);
             let mut length: Option<u64> = None;
             let mut chunked = false;
             let mut encoding: Option<String> = None;
@@ -543,48 +569,58 @@ mod quiet {
                     "content-encoding" if !value.eq_ignore_ascii_case("identity") => {
                         encoding = Some(value.to_owned());
                     }
-                    "content-encoding" | "connection" | "keep-alive" | "trailer" => {}
-                    _ => {
-                        kept.push_str(line);
-                        kept.push_str("\r\n");
-                    }
+                    "content-type" => first_text(&mut content_type, value),
+                    "retry-after" => first_text(&mut retry_after, value),
+                    _ => {}
                 }
             }
-            kept.push_str("content-length: 0\r\nconnection: close\r\n\r\n");
             let body = &raw[body_at..];
             let cap = MAX_BODY_BYTES as usize;
             let whole = if status == 204 || status == 304 {
-                Some(Answer::Body(Vec::new()))
+                Some(Body::Bytes(Vec::new()))
             } else if chunked {
                 dechunk(body, cap)?
             } else if let Some(n) = length {
                 if n > cap as u64 {
-                    Some(Answer::TooLarge)
+                    Some(Body::TooLarge)
                 } else if body.len() as u64 >= n {
-                    Some(Answer::Body(body[..n as usize].to_vec()))
+                    Some(Body::Bytes(body[..n as usize].to_vec()))
                 } else {
                     None
                 }
             } else if body.len() > cap {
-                Some(Answer::TooLarge)
+                Some(Body::TooLarge)
             } else {
-                closed.then(|| Answer::Body(body.to_vec()))
+                closed.then(|| Body::Bytes(body.to_vec()))
             };
-            return Ok(whole.map(|answer| {
+            return Ok(whole.map(|body| {
                 // We ask for no encoding and decode none: an encoded body is unusable.
-                let answer = match (answer, encoding) {
-                    (Answer::Body(_), Some(enc)) if status != 204 && status != 304 => {
-                        Answer::Encoded(enc)
+                let body = match (body, encoding) {
+                    (Body::Bytes(_), Some(enc)) if status != 204 && status != 304 => {
+                        Body::Encoded(enc)
                     }
-                    (answer, _) => answer,
+                    (body, _) => body,
                 };
-                (kept.into_bytes(), answer)
+                let answer = Answer {
+                    content_type,
+                    retry_after,
+                    body,
+                };
+                (shown.into_bytes(), answer)
             }));
         }
     }
 
+    /// Keeps the first value of a header, if it is text as ureq's `HeaderValue::to_str` would
+    /// have it (visible ASCII and tabs): what reading it through ureq gave.
+    fn first_text(kept: &mut Option<String>, value: &str) {
+        if kept.is_none() && value.bytes().all(|b| b == b'\t' || (32..127).contains(&b)) {
+            *kept = Some(value.to_owned());
+        }
+    }
+
     /// A chunked body (RFC 9112 §7.1), decoded, once its last chunk and trailers are in.
-    fn dechunk(mut raw: &[u8], cap: usize) -> Result<Option<Answer>, ureq::Error> {
+    fn dechunk(mut raw: &[u8], cap: usize) -> Result<Option<Body>, ureq::Error> {
         let mut body = Vec::new();
         loop {
             let Some(eol) = raw.windows(2).position(|w| w == b"\r\n") else {
@@ -603,13 +639,13 @@ mod quiet {
                         return Ok(None);
                     };
                     if eol == 0 {
-                        return Ok(Some(Answer::Body(body)));
+                        return Ok(Some(Body::Bytes(body)));
                     }
                     raw = &raw[eol + 2..];
                 }
             }
             if body.len().saturating_add(size) > cap {
-                return Ok(Some(Answer::TooLarge));
+                return Ok(Some(Body::TooLarge));
             }
             if raw.len() < size + 2 {
                 return Ok(None);
@@ -627,11 +663,24 @@ mod quiet {
         use super::*;
 
         fn body(a: Option<Answer>) -> Vec<u8> {
-            match a {
-                Some(Answer::Body(b)) => b,
+            match a.map(|a| a.body) {
+                Some(Body::Bytes(b)) => b,
                 Some(other) => panic!("{:?}", other.body()),
                 None => panic!("not whole"),
             }
+        }
+
+        fn is_too_large(a: Option<(Vec<u8>, Answer)>) -> bool {
+            matches!(
+                a,
+                Some((
+                    _,
+                    Answer {
+                        body: Body::TooLarge,
+                        ..
+                    }
+                ))
+            )
         }
 
         #[test]
@@ -645,12 +694,12 @@ mod quiet {
             // Content-Length: whole only once every byte is in.
             assert!(answer(b"Content-Length: 5\r\n\r\nabc", false).is_none());
             let (shown, a) = answer(b"Content-Length: 5\r\n\r\nabcde", false).unwrap();
+            assert_eq!(a.content_type.as_deref(), Some("application/json"));
             assert_eq!(body(Some(a)), b"abcde");
             assert_eq!(
                 String::from_utf8(shown).unwrap(),
-                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\
-                 content-length: 0\r\nconnection: close\r\n\r\n",
-                "ureq sees the head, no body"
+                "HTTP/1.1 200 OK\r\ncontent-length: 0\r\nconnection: close\r\n\r\n",
+                "ureq sees the status, no header and no body"
             );
             // Chunked, with an extension and a trailer; not whole before its last chunk.
             let chunked = b"Transfer-Encoding: chunked\r\n\r\n3;x=y\r\nabc\r\n2\r\nde\r\n";
@@ -664,26 +713,65 @@ mod quiet {
             // A Content-Length over the cap, a chunk over the cap, a close-delimited body over it.
             let cap = MAX_BODY_BYTES as usize;
             let over = format!("Content-Length: {}\r\n\r\n", cap + 1);
-            assert!(matches!(
-                answer(over.as_bytes(), false),
-                Some((_, Answer::TooLarge))
-            ));
+            assert!(is_too_large(answer(over.as_bytes(), false)));
             let over = format!("Transfer-Encoding: chunked\r\n\r\n{:x}\r\n", cap + 1);
-            assert!(matches!(
-                answer(over.as_bytes(), false),
-                Some((_, Answer::TooLarge))
-            ));
+            assert!(is_too_large(answer(over.as_bytes(), false)));
             let mut over = b"\r\n".to_vec();
             over.resize(cap + 3, b'x');
-            assert!(matches!(answer(&over, false), Some((_, Answer::TooLarge))));
+            assert!(is_too_large(answer(&over, false)));
             // An encoded body is unusable (we ask for none and decode none).
             assert!(matches!(
                 answer(
                     b"Content-Encoding: gzip\r\nContent-Length: 1\r\n\r\nx",
                     false
                 ),
-                Some((_, Answer::Encoded(_)))
+                Some((
+                    _,
+                    Answer {
+                        body: Body::Encoded(_),
+                        ..
+                    }
+                ))
             ));
+        }
+
+        /// ureq logs the head it is shown (at DEBUG, and as a byte dump at TRACE): a server that
+        /// echoes the request in its reason phrase or any header must not get it there.
+        #[test]
+        fn ureq_is_shown_nothing_the_server_wrote_but_the_status() {
+            let echo = "client_secret=Zq%2B8%2Fx%3Dy+z%25";
+            let raw = format!(
+                "HTTP/1.1 307 {echo}\r\nLocation: https://evil.example/?{echo}\r\n\
+                 Content-Type: text/plain; {echo}\r\nRetry-After: {echo}\r\n\
+                 Retry-After: 7\r\nX-Echo: {echo}\r\nWWW-Authenticate: Basic {echo}\r\n\
+                 Content-Length: 2\r\n\r\n{{}}"
+            );
+            let (shown, a) = whole_answer(raw.as_bytes(), false).unwrap().unwrap();
+            assert_eq!(
+                String::from_utf8(shown).unwrap(),
+                "HTTP/1.1 307 Temporary Redirect\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
+            );
+            // The client's own reading keeps the first of each (and scrubs what it quotes).
+            assert_eq!(
+                a.content_type.as_deref(),
+                Some(&*format!("text/plain; {echo}"))
+            );
+            assert_eq!(a.retry_after.as_deref(), Some(echo));
+            // HTTP/1.0 stays 1.0; a status no one registered gets a neutral reason.
+            let (shown, a) = whole_answer(
+                b"HTTP/1.0 599 Sup3r\r\nRetry-After: caf\xc3\xa9\r\n\r\n",
+                true,
+            )
+            .unwrap()
+            .unwrap();
+            assert_eq!(
+                String::from_utf8(shown).unwrap(),
+                "HTTP/1.0 599 Unknown\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
+            );
+            assert_eq!(
+                a.retry_after, None,
+                "not text as ureq's to_str would have it"
+            );
         }
 
         #[test]

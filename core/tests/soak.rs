@@ -8,7 +8,10 @@
 //!   processes, under any fault (`MockServer::max_in_window`);
 //! - never a token handed out with less than `min_validity` left (the freshness soaks);
 //! - no `token()` call longer than its timeout + 1 s, and every worker exits 0 with its summary
-//!   (a worker still running 10 s after its run should have ended is killed: "worker hung").
+//!   (a worker still running 10 s after its run should have ended is killed: "worker hung");
+//! - per store outage, at most one store-outage warning and one "answering again" line per worker
+//!   (none without an outage): a directory that reads but refuses writes is one outage, not a
+//!   health flag flapping on every read (only a write that succeeded ends it).
 //!
 //! Every test has its own mock (so its own rate limiter), store directory or Redis, and seed.
 //! Sleeps here only move a scenario along its timeline; nothing waits on one for correctness.
@@ -167,32 +170,57 @@ impl WorkerSettings {
     }
 }
 
-/// Counts the client's warnings (a store outage is reported through the log, not `token()`),
-/// so the parent can tell a fault that really happened from a harness that broke nothing.
+/// How the client reports a store outage starting (a warning ending so) and ending (this info
+/// line): once each per outage, through the log, never through `token()`.
+const STORE_OUTAGE_WARNING_END: &str = "(store errors are not repeated until it recovers)";
+const STORE_RECOVERY: &str = "token store is answering again";
+
+/// Counts the client's warnings (a store outage is reported through the log, not `token()`), so
+/// the parent can tell a fault that really happened from a harness that broke nothing, and its
+/// store-outage warnings and "answering again" lines, so that it can tell one outage reported
+/// once from a health flag that flaps.
 struct WarningCounter {
     count: AtomicU64,
     samples: Mutex<Vec<String>>,
+    /// `W` per store-outage warning, `R` per "answering again" line, in the order logged.
+    store_events: Mutex<String>,
 }
 
 impl log::Log for WarningCounter {
     fn enabled(&self, m: &log::Metadata) -> bool {
-        m.level() <= log::Level::Warn
+        m.level() <= log::Level::Info
     }
     fn log(&self, r: &log::Record) {
         if r.level() <= log::Level::Warn {
             self.count.fetch_add(1, Ordering::Relaxed);
+            let text = r.args().to_string();
+            if text.ends_with(STORE_OUTAGE_WARNING_END) {
+                self.event('W');
+            }
             let mut samples = self.samples.lock().unwrap_or_else(|e| e.into_inner());
             if samples.len() < 3 {
-                samples.push(r.args().to_string());
+                samples.push(text);
             }
+        } else if r.args().as_str() == Some(STORE_RECOVERY) {
+            self.event('R');
         }
     }
     fn flush(&self) {}
 }
 
+impl WarningCounter {
+    fn event(&self, kind: char) {
+        self.store_events
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(kind);
+    }
+}
+
 static WARNINGS: WarningCounter = WarningCounter {
     count: AtomicU64::new(0),
     samples: Mutex::new(Vec::new()),
+    store_events: Mutex::new(String::new()),
 };
 
 /// What one thread saw.
@@ -271,7 +299,7 @@ fn soak_worker() {
     }
     let s = WorkerSettings::from_env();
     let _ = log::set_logger(&WARNINGS);
-    log::set_max_level(log::LevelFilter::Warn);
+    log::set_max_level(log::LevelFilter::Info);
     let client = s.client();
     let end = Instant::now() + s.run;
     let tally = std::thread::scope(|scope| {
@@ -308,6 +336,7 @@ fn soak_worker() {
         "token_prefixes": tally.tokens.iter().map(|t| &t[..t.len().min(8)]).collect::<Vec<_>>(),
         "warnings": WARNINGS.count.load(Ordering::Relaxed),
         "warning_samples": *WARNINGS.samples.lock().unwrap_or_else(|e| e.into_inner()),
+        "store_events": *WARNINGS.store_events.lock().unwrap_or_else(|e| e.into_inner()),
     });
     // On a line of its own: libtest has already printed `test soak_worker ... ` without a newline.
     println!("\nSOAK {summary}");
@@ -426,9 +455,12 @@ struct Check<'a> {
     timeout: Duration,
     /// Also check `min_expires_in >= min_validity` (the freshness soaks).
     min_validity: Option<Duration>,
-    /// The scenario broke the store: at least one worker must have logged a warning about it,
-    /// otherwise the harness, not the client, failed to break anything.
-    expect_store_warnings: bool,
+    /// How many times the scenario broke the store. At least one worker must have logged a
+    /// store-outage warning for it, otherwise the harness, not the client, failed to break
+    /// anything; and no worker may log more store-outage warnings, or "answering again" lines,
+    /// than there were outages: with a directory that reads but refuses writes, the health flag
+    /// must not flap (only a write that succeeded ends an outage).
+    outages: u64,
     /// Token requests that reached the server while the store was down: at least one, or the
     /// outage budget was never exercised.
     requests_in_outage: Option<u64>,
@@ -461,7 +493,8 @@ impl Check<'_> {
             ));
         }
         let mut min_expires: Option<u64> = None;
-        let mut warnings = 0;
+        let mut store_warnings = 0;
+        let mut store_events: Vec<String> = Vec::new();
         let mut holders: BTreeMap<String, usize> = BTreeMap::new();
         for f in finished {
             let i = f.index;
@@ -494,7 +527,17 @@ impl Check<'_> {
             if s["calls"].as_u64() == Some(0) {
                 harness.push(format!("worker {i} made no call at all"));
             }
-            warnings += s["warnings"].as_u64().unwrap_or(0);
+            let events = s["store_events"].as_str().unwrap_or_default();
+            let (down, up) = (events.matches('W').count(), events.matches('R').count());
+            store_warnings += down;
+            store_events.push(format!("{down}/{up}"));
+            if down as u64 > self.outages || up as u64 > self.outages {
+                violations.push(format!(
+                    "worker {i} logged {down} store-outage warning(s) and {up} \"answering again\" \
+                     line(s) ({events}) for {} outage(s): the store's health flag flapped",
+                    self.outages
+                ));
+            }
             for p in s["token_prefixes"].as_array().into_iter().flatten() {
                 *holders
                     .entry(p.as_str().unwrap_or_default().to_owned())
@@ -537,7 +580,13 @@ impl Check<'_> {
                 );
             }
         }
-        if self.expect_store_warnings && warnings == 0 {
+        let _ = writeln!(
+            report,
+            "  store-outage warnings / \"answering again\" lines per worker: {} ({} outage(s))",
+            store_events.join(", "),
+            self.outages
+        );
+        if self.outages > 0 && store_warnings == 0 {
             harness
                 .push("no worker logged a store warning: the store outage did not happen".into());
         }
@@ -783,7 +832,7 @@ fn fault_soak(
         seed: settings.seed,
         timeout: settings.timeout,
         min_validity: None,
-        expect_store_warnings: faults,
+        outages: u64::from(faults),
         requests_in_outage,
     }
     .run(&finished);
@@ -816,7 +865,7 @@ fn freshness_soak(name: &str, server: &MockServer, settings: &WorkerSettings, ui
         seed: settings.seed,
         timeout: settings.timeout,
         min_validity: Some(min_validity),
-        expect_store_warnings: false,
+        outages: 0,
         requests_in_outage: None,
     }
     .run(&finished);

@@ -118,6 +118,18 @@ impl MockServer {
         self.state.stats().tokens_issued
     }
 
+    /// The whole access tokens issued so far (normal grants and the success-shaped faults that
+    /// mint real ones; [`MockServer::reset`] keeps them), for tests that assert a token never
+    /// shows up where it should not.
+    pub fn issued_tokens(&self) -> Vec<String> {
+        self.state.issued_tokens()
+    }
+
+    /// Faults pushed but not yet taken by a token request.
+    pub fn faults_queued(&self) -> usize {
+        self.state.stats().faults_queued
+    }
+
     pub fn push_fault(&self, f: Fault) {
         self.state.push_faults([f]);
     }

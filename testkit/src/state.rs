@@ -222,6 +222,12 @@ impl SharedState {
     }
 
     /// Like deleting the application in OfficeRnD: every token issued so far stops working.
+    /// Every token issued and still remembered (expired ones are forgotten past
+    /// [`PRUNE_ABOVE`]), in no particular order.
+    pub(crate) fn issued_tokens(&self) -> Vec<String> {
+        self.lock().tokens.keys().cloned().collect()
+    }
+
     pub(crate) fn revoke_all_tokens(&self) {
         for t in self.lock().tokens.values_mut() {
             t.revoked = true;
