@@ -64,7 +64,8 @@ fn shared_stores(test: &str) -> Vec<Shared> {
             _keep: Box::new(Dir(dir)),
         },
     ];
-    #[cfg(feature = "redis")]
+    // Redis where the machine's redis-server can run (not under Wine).
+    #[cfg(all(feature = "redis", unix))]
     {
         let redis = officernd_auth_testkit::RedisServer::start();
         stores.push(Shared {
