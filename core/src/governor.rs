@@ -447,15 +447,12 @@ impl Quota<'_> {
             deadline,
         );
         if let Err(e) = &answer
-            && e.is_deadline_exceeded()
+            && let Some(timeout) = e.cut_short(self.timeout, || {
+                "asking the store for a request slot (counted as taken; nothing sent)".into()
+            })
         {
-            log::debug!("{e}");
             self.governor.lock().finish(local, now);
-            return Err(Error::Timeout {
-                after: self.timeout,
-                message: "asking the store for a request slot (counted as taken; nothing sent)"
-                    .into(),
-            });
+            return Err(timeout);
         }
         let outage = answer
             .as_ref()

@@ -105,13 +105,11 @@ impl Server<'_> {
         };
         let answer = store.remembered_refusal(self.key, clock.wall(), deadline);
         if let Err(e) = &answer
-            && e.is_deadline_exceeded()
+            && let Some(timeout) = e.cut_short(self.config.timeout, || {
+                "looking in the store for a remembered refusal".into()
+            })
         {
-            log::debug!("{e}");
-            return Err(Error::Timeout {
-                after: self.config.timeout,
-                message: "looking in the store for a remembered refusal".into(),
-            });
+            return Err(timeout);
         }
         let found = self.health.check(
             answer,

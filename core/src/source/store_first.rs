@@ -109,10 +109,9 @@ impl StoreFirst<'_> {
             let slice_end = self.clock.now() + slice.min(left);
             let attempt = self.store.lock(self.key, self.timeout, slice_end, deadline);
             if let Err(e) = &attempt
-                && e.is_deadline_exceeded()
+                && let Some(timeout) = e.cut_short(self.timeout, || self.waiting_for_lock())
             {
-                log::debug!("{e}");
-                return Err(self.timed_out());
+                return Err(timeout);
             }
             match self.health.check(
                 attempt,
@@ -125,7 +124,10 @@ impl StoreFirst<'_> {
                         return Ok(Err(e));
                     }
                     if self.clock.now() >= deadline {
-                        return Err(self.timed_out());
+                        return Err(Error::Timeout {
+                            after: self.timeout,
+                            message: self.waiting_for_lock(),
+                        });
                     }
                     slice = (slice * 2).min(STORE_WAIT_MAX);
                 }
@@ -133,14 +135,11 @@ impl StoreFirst<'_> {
         }
     }
 
-    fn timed_out(&self) -> Error {
-        Error::Timeout {
-            after: self.timeout,
-            message: format!(
-                "waiting for the {} store's fetch lock",
-                self.store.describe()
-            ),
-        }
+    fn waiting_for_lock(&self) -> String {
+        format!(
+            "waiting for the {} store's fetch lock",
+            self.store.describe()
+        )
     }
 
     /// A fresh token another client or process left in the store. A stale but usable one is
@@ -154,13 +153,11 @@ impl StoreFirst<'_> {
         let (now, wall) = (self.clock.now(), self.clock.wall());
         let read = self.store.get(self.key, wall, deadline);
         if let Err(e) = &read
-            && e.is_deadline_exceeded()
+            && let Some(timeout) = e.cut_short(self.timeout, || {
+                format!("reading the {} store", self.store.describe())
+            })
         {
-            log::debug!("{e}");
-            return Err(Error::Timeout {
-                after: self.timeout,
-                message: format!("reading the {} store", self.store.describe()),
-            });
+            return Err(timeout);
         }
         Ok(self.adopt_read(read, now, wall, stale))
     }

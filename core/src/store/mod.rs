@@ -191,8 +191,8 @@ pub enum SlotGrant {
 }
 
 /// A store failure. Logged and survived: a store that fails is never the error `token()`
-/// returns (the outage policy takes over, which may answer `rate_limited`); one cut short by the caller's deadline ends that call with
-/// its `timeout` error.
+/// returns (the outage policy takes over, which may answer `rate_limited`); one cut short by
+/// the caller's deadline ends that call with its `timeout` error ([`StoreError::cut_short`]).
 #[derive(Debug, Clone, thiserror::Error)]
 #[error("token store {store}: {message}")]
 pub struct StoreError {
@@ -243,6 +243,24 @@ impl StoreError {
     /// The caller's deadline cut the operation short ([`StoreErrorKind::DeadlineExceeded`]).
     pub fn is_deadline_exceeded(&self) -> bool {
         self.kind == StoreErrorKind::DeadlineExceeded
+    }
+
+    /// The one rule for an operation the caller's deadline cut short: what the store did is
+    /// unknown, so the call ends with its `timeout` error (`after`: the configured timeout;
+    /// `doing`: what it was doing) and sends nothing. `None` for a store failure, which
+    /// [`StoreHealth`] logs and the outage policy answers.
+    pub(crate) fn cut_short(
+        &self,
+        after: Duration,
+        doing: impl FnOnce() -> String,
+    ) -> Option<Error> {
+        self.is_deadline_exceeded().then(|| {
+            log::debug!("{self}");
+            Error::Timeout {
+                after,
+                message: doing(),
+            }
+        })
     }
 }
 
