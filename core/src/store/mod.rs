@@ -192,7 +192,7 @@ pub enum SlotGrant {
 
 /// A store failure. Logged and survived: a store that fails is never the error `token()`
 /// returns (the outage policy takes over, which may answer `rate_limited`); one cut short by
-/// the caller's deadline ends that call with its `timeout` error ([`StoreError::cut_short`]).
+/// the caller's deadline ends that call with its `timeout` error.
 #[derive(Debug, Clone, thiserror::Error)]
 #[error("token store {store}: {message}")]
 pub struct StoreError {
